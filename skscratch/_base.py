@@ -1,0 +1,442 @@
+"""The estimator layer shared by the classifier and the regressor.
+
+It validates parameters and data with scikit-learn's helpers, keeps the fitted
+state (``coefs_`` and ``intercepts_`` as views of one flat buffer), drives the
+core's training loops, and owns everything a user sees: warnings, verbose
+lines and fitted attributes.
+"""
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted
+
+from skscratch._core.activations import ACTIVATIONS
+from skscratch._core.network import Network, glorot_uniform, predict_logits
+from skscratch._core.optimizers import make_optimizer
+from skscratch._core.training import (
+    Plateau,
+    make_workspace,
+    minimize_lbfgs,
+    run_epoch,
+)
+
+STOCHASTIC_SOLVERS = ("sgd", "adam")
+
+
+def _intact_views(arrays, views):
+    """Return True when each array in ``arrays`` *is* the matching view's memory."""
+    if len(arrays) != len(views):
+        return False
+    for a, v in zip(arrays, views):
+        if not isinstance(a, np.ndarray) or a.base is not v.base:
+            return False
+        if a.shape != v.shape or a.strides != v.strides or a.dtype != v.dtype:
+            return False
+        if a.__array_interface__["data"][0] != v.__array_interface__["data"][0]:
+            return False
+    return True
+
+
+def _flatten(coefs, intercepts):
+    """Copy per-layer arrays into a new flat buffer (weights first, then biases)."""
+    dtype = np.result_type(*coefs, *intercepts)
+    if dtype not in (np.float32, np.float64):
+        dtype = np.float64
+    parts = [np.asarray(a, dtype=dtype).ravel() for a in [*coefs, *intercepts]]
+    return np.concatenate(parts)
+
+
+class BaseScratchMLP(BaseEstimator):
+    """Parameters, validation and training plumbing of the scratch MLPs.
+
+    Not meant to be used directly: use :class:`~skscratch.ScratchMLPClassifier`.
+    """
+
+    _parameter_constraints: dict = {
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "activation": [StrOptions(set(ACTIVATIONS))],
+        "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "power_t": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "nesterovs_momentum": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "n_iter_no_change": [
+            Interval(Integral, 1, None, closed="left"),
+            Options(Real, {np.inf}),
+        ],
+        "max_fun": [Interval(Integral, 1, None, closed="left")],
+    }
+
+    # ------------------------------------------------------------------ helpers
+    def _hidden_sizes(self):
+        """Return ``hidden_layer_sizes`` as a list of positive ints."""
+        sizes = self.hidden_layer_sizes
+        sizes = list(sizes) if hasattr(sizes, "__iter__") else [sizes]
+        if any(s <= 0 for s in sizes):
+            raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes}.")
+        return [int(s) for s in sizes]
+
+    def _hidden_activations(self):
+        """Activation name of every hidden layer."""
+        return (self.activation,) * (len(self.coefs_) - 1)
+
+    def _network(self):
+        """Return the fitted network, bound to the flat buffer.
+
+        ``coefs_`` and ``intercepts_`` are the public truth: when a user has
+        replaced them (or they were unpickled), a new flat buffer is built
+        from their values and they become views of it again.
+        """
+        units = (self.coefs_[0].shape[0], *(c.shape[1] for c in self.coefs_))
+        theta = getattr(self, "_theta", None)
+        if theta is not None:
+            net = Network(units, self._hidden_activations(), self._output, theta)
+            if _intact_views(self.coefs_, net.coefs) and _intact_views(
+                self.intercepts_, net.intercepts
+            ):
+                return net
+        self._check_parameter_shapes(units)
+        self._theta = _flatten(self.coefs_, self.intercepts_)
+        net = Network(units, self._hidden_activations(), self._output, self._theta)
+        self.coefs_, self.intercepts_ = net.coefs, net.intercepts
+        return net
+
+    def _check_parameter_shapes(self, units):
+        """Raise a clear error when assigned weights do not chain together."""
+        for l, (W, b) in enumerate(zip(self.coefs_, self.intercepts_)):
+            W, b = np.asarray(W), np.asarray(b)
+            if W.shape != (units[l], units[l + 1]) or b.shape != (units[l + 1],):
+                raise ValueError(
+                    f"coefs_[{l}] has shape {W.shape} and intercepts_[{l}] has "
+                    f"shape {b.shape}; expected {(units[l], units[l + 1])} and "
+                    f"{(units[l + 1],)}."
+                )
+
+    def _initialize(self, layer_units, dtype):
+        """Set up a new network and reset the fitted state."""
+        self.n_iter_ = 0
+        self.t_ = 0
+        self.n_layers_ = len(layer_units)
+        self.n_outputs_ = layer_units[-1]
+        self.out_activation_ = self._output
+        init_acts = [self.activation] * (len(layer_units) - 1)
+        self._theta = glorot_uniform(layer_units, init_acts, self._random_state, dtype)
+        net = Network(
+            tuple(layer_units),
+            (self.activation,) * (len(layer_units) - 2),
+            self._output,
+            self._theta,
+        )
+        self.coefs_, self.intercepts_ = net.coefs, net.intercepts
+        self.loss_curve_ = []
+        self._no_improvement_count = 0
+        self.best_loss_ = None if self.early_stopping else np.inf
+        self.validation_scores_ = [] if self.early_stopping else None
+        self.best_validation_score_ = -np.inf if self.early_stopping else None
+        if hasattr(self, "_optimizer"):
+            del self._optimizer
+
+    def _check_architecture(self, layer_units, incremental):
+        """Refuse to continue training a network of another shape."""
+        current = [self.coefs_[0].shape[0], *(c.shape[1] for c in self.coefs_)]
+        if list(layer_units) != current:
+            call = "partial_fit" if incremental else "fit with warm_start=True"
+            raise ValueError(
+                f"{call} cannot continue training: the network has layer sizes "
+                f"{current}, but the parameters and data ask for {list(layer_units)}. "
+                "Set warm_start=False (or clone the estimator) to train a new one."
+            )
+
+    def _batch_size(self, n_samples):
+        """Return the mini-batch size, clipped to the number of samples."""
+        if self.batch_size == "auto":
+            return min(200, n_samples)
+        if self.batch_size > n_samples:
+            warnings.warn(
+                "Got `batch_size` less than 1 or larger than "
+                "sample size. It is going to be clipped"
+            )
+        return int(np.clip(self.batch_size, 1, n_samples))
+
+    def _validate_sample_weight(self, sample_weight, X):
+        """Check sample weights: right length, finite, non-negative, not all zero."""
+        if sample_weight is None:
+            return None
+        sample_weight = _check_sample_weight(
+            sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+        )
+        if not sample_weight.sum() > 0:
+            raise ValueError("Sample weights must contain at least one positive value.")
+        return sample_weight
+
+    # -------------------------------------------------------------- fitting
+    def _fit(self, X, y, sample_weight=None, incremental=False):
+        """Validate, (re)build the network and train it."""
+        hidden = self._hidden_sizes()
+        first_pass = not hasattr(self, "coefs_") or (
+            not self.warm_start and not incremental
+        )
+        X, Y = self._validate_input(X, y, incremental, reset=first_pass)
+        sample_weight = self._validate_sample_weight(sample_weight, X)
+        layer_units = [X.shape[1], *hidden, Y.shape[1]]
+        self._random_state = check_random_state(self.random_state)
+        if first_pass:
+            self._initialize(layer_units, X.dtype)
+        else:
+            self._check_architecture(layer_units, incremental)
+        net = self._network()
+        dtype = net.theta.dtype
+        X = X.astype(dtype, copy=False)
+        Y = Y.astype(dtype)
+        if sample_weight is not None:
+            sample_weight = sample_weight.astype(dtype, copy=False)
+        if self.solver in STOCHASTIC_SOLVERS:
+            self._fit_stochastic(net, X, Y, sample_weight, incremental)
+        else:
+            self._fit_lbfgs(net, X, Y, sample_weight)
+        if not np.isfinite(net.theta).all():
+            raise ValueError(
+                "Solver produced non-finite parameter weights. The input data may"
+                " contain large values and need to be preprocessed."
+            )
+        return self
+
+    def _fit_lbfgs(self, net, X, Y, sample_weight):
+        """Train on the full batch with L-BFGS, recording the loss per iteration."""
+        self.loss_curve_ = []
+
+        def record(intermediate_result):
+            self.loss_curve_.append(float(intermediate_result.fun))
+            if self.verbose:
+                print(
+                    f"Iteration {len(self.loss_curve_)}, "
+                    f"loss = {self.loss_curve_[-1]:.8f}"
+                )
+
+        result = minimize_lbfgs(
+            net,
+            X,
+            Y,
+            sample_weight,
+            self.alpha,
+            self.max_iter,
+            self.max_fun,
+            self.tol,
+            callback=record,
+        )
+        self.n_iter_ = min(result.nit, self.max_iter)
+        self.loss_ = float(result.fun)
+        self.best_loss_ = min([self.loss_, *self.loss_curve_])
+        if result.status != 0:
+            _warn_lbfgs(result, self.n_iter_, self.max_iter)
+
+    def _split_validation(self, X, Y, sample_weight):
+        """Hold out ``validation_fraction`` of the data when early stopping."""
+        if not self.early_stopping:
+            return X, Y, sample_weight, None
+        stratify = Y if self.n_outputs_ == 1 and self._is_classifier() else None
+        arrays = [X, Y] if sample_weight is None else [X, Y, sample_weight]
+        parts = train_test_split(
+            *arrays,
+            random_state=self._random_state,
+            test_size=self.validation_fraction,
+            stratify=stratify,
+        )
+        X_tr, X_val, Y_tr, Y_val = parts[:4]
+        sw_tr, sw_val = (parts[4], parts[5]) if sample_weight is not None else (None,) * 2
+        if X_val.shape[0] < 2:
+            raise ValueError(
+                "The validation set is too small. Increase 'validation_fraction' "
+                "or the size of your dataset."
+            )
+        return X_tr, Y_tr, sw_tr, (X_val, self._targets_to_y(Y_val), sw_val)
+
+    def _fit_stochastic(self, net, X, Y, sample_weight, incremental):
+        """Train with mini-batch SGD or Adam, epoch by epoch."""
+        if self.early_stopping and incremental:
+            raise ValueError("partial_fit does not support early_stopping=True")
+        optimizer = getattr(self, "_optimizer", None)
+        if not incremental or optimizer is None or optimizer_size(optimizer) != (
+            net.theta.size
+        ):
+            params = self.get_params()
+            self._optimizer = make_optimizer(
+                self.solver, net.theta.size, net.theta.dtype, params
+            )
+        X, Y, sample_weight, validation = self._split_validation(X, Y, sample_weight)
+        n_samples = X.shape[0]
+        batch_size = self._batch_size(n_samples)
+        ws = make_workspace(net, X, batch_size, self.shuffle)
+        order = np.arange(n_samples)
+        epoch_start = net.theta.copy()
+        best_theta = net.theta.copy() if self.early_stopping else None
+        self.n_iter_ = 0
+        try:
+            for _ in range(self.max_iter):
+                np.copyto(epoch_start, net.theta)
+                if self.shuffle:
+                    order = order[self._random_state.permutation(n_samples)]
+                loss = run_epoch(
+                    net,
+                    self._optimizer,
+                    X,
+                    Y,
+                    sample_weight,
+                    self.alpha,
+                    batch_size,
+                    order if self.shuffle else None,
+                    ws,
+                )
+                if self._end_epoch(net, loss, n_samples, validation, best_theta):
+                    break
+                if incremental:
+                    break
+                if self.n_iter_ == self.max_iter:
+                    warnings.warn(
+                        f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
+                        "reached and the optimization hasn't converged yet.",
+                        ConvergenceWarning,
+                    )
+        except KeyboardInterrupt:
+            np.copyto(net.theta, epoch_start)
+            warnings.warn("Training interrupted by user.")
+        if self.early_stopping:
+            np.copyto(net.theta, best_theta)
+
+    def _end_epoch(self, net, loss, n_samples, validation, best_theta):
+        """Record an epoch, update the stopping criterion; return True to stop."""
+        self.n_iter_ += 1
+        self.t_ += n_samples
+        self.loss_ = loss
+        self.loss_curve_.append(loss)
+        if self.verbose:
+            print(f"Iteration {self.n_iter_}, loss = {loss:.8f}")
+        if validation is not None:
+            score = self._validation_score(*validation)
+            self.validation_scores_.append(score)
+            if self.verbose:
+                print(f"Validation score: {score:f}")
+            plateau = Plateau(self.tol, True, self.best_validation_score_)
+            plateau.count = self._no_improvement_count
+            if plateau.update(score):
+                self.best_validation_score_ = score
+                np.copyto(best_theta, net.theta)
+            what = "Validation score"
+        else:
+            plateau = Plateau(self.tol, False, self.best_loss_)
+            plateau.count = self._no_improvement_count
+            plateau.update(loss)
+            self.best_loss_ = plateau.best_value
+            what = "Training loss"
+        self._no_improvement_count = plateau.count
+        self._optimizer.end_epoch(self.t_)
+        if self._no_improvement_count <= self.n_iter_no_change:
+            return False
+        msg = (
+            f"{what} did not improve more than tol={self.tol:f} for "
+            f"{self.n_iter_no_change} consecutive epochs."
+        )
+        if self._optimizer.on_plateau():
+            if self.verbose:
+                print(f"{msg} Setting learning rate to {self._optimizer.learning_rate:f}")
+            self._no_improvement_count = 0
+            return False
+        if self.verbose:
+            stop = " Learning rate too small." if self.learning_rate == "adaptive" else ""
+            print(f"{msg}{stop} Stopping.")
+        return True
+
+    def _validation_score(self, X_val, y_val, sw_val):
+        """Score the current network on the held-out set (NaN if it diverged)."""
+        raw = self._raw_predict(X_val)
+        if not np.isfinite(raw).all():
+            return np.nan
+        return float(self._score_raw(raw, y_val, sw_val))
+
+    def _raw_predict(self, X):
+        """Output logits of the fitted network for validated ``X``."""
+        return predict_logits(
+            self.coefs_, self.intercepts_, self._hidden_activations(), X
+        )
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model to data matrix X and targets y.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            The targets (class labels in classification).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples; None gives every sample weight one.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        self._validate_params()
+        return self._fit(X, y, sample_weight=sample_weight, incremental=False)
+
+    def _check_fitted(self):
+        check_is_fitted(self, ["coefs_", "intercepts_"])
+
+    def __getstate__(self):
+        """Pickle each parameter array once: the flat buffer is rebuilt on demand."""
+        state = super().__getstate__()
+        state.pop("_theta", None)
+        return state
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+
+def optimizer_size(optimizer):
+    """Number of parameters an optimizer's state is sized for."""
+    return optimizer._scratch.size
+
+
+def _warn_lbfgs(result, n_iter, max_iter):
+    """Warn, as scikit-learn does, that L-BFGS stopped before converging."""
+    message = result.message
+    if isinstance(message, bytes):
+        message = message.decode("latin1")
+    msg = (
+        f"lbfgs failed to converge after {n_iter} iteration(s) "
+        f"(status={result.status}):\n{message}\n"
+    )
+    if n_iter == max_iter:
+        msg += (
+            "\nIncrease the number of iterations to improve the "
+            f"convergence (max_iter={max_iter})."
+        )
+    msg += (
+        "\nYou might also want to scale the data as shown in:\n"
+        "    https://scikit-learn.org/stable/modules/preprocessing.html"
+    )
+    warnings.warn(msg, ConvergenceWarning, stacklevel=3)
+

@@ -1,0 +1,464 @@
+"""ScratchMLPClassifier: a drop-in replacement for scikit-learn's MLPClassifier."""
+
+import numpy as np
+from scipy.special import expit
+from sklearn.base import ClassifierMixin
+from sklearn.metrics import accuracy_score
+from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import (
+    check_classification_targets,
+    type_of_target,
+    unique_labels,
+)
+from sklearn.utils.validation import column_or_1d, validate_data
+
+from skscratch._base import STOCHASTIC_SOLVERS, BaseScratchMLP
+
+
+def _stochastic_solver(estimator):
+    """Make ``partial_fit`` exist only for the stochastic solvers, as in sklearn."""
+    if estimator.solver not in STOCHASTIC_SOLVERS:
+        raise AttributeError(
+            "partial_fit is only available for stochastic optimizers. "
+            f"{estimator.solver} is not stochastic."
+        )
+    return True
+
+
+def _log_softmax(Z):
+    """Return the log-softmax of each row of ``Z`` in place, floored at log(tiny).
+
+    .. math:: \\log P_{ik} = Z_{ik} - m_i - \\log \\sum_j e^{Z_{ij} - m_i}
+
+    The floor (:math:`\\approx -708` in float64) keeps ``exp`` of the result
+    above zero, so a probability never underflows to exactly 0.
+    """
+    Z -= Z.max(axis=1, keepdims=True)
+    Z -= np.log(np.exp(Z).sum(axis=1, keepdims=True))
+    return np.maximum(Z, np.log(np.finfo(Z.dtype).tiny), out=Z)
+
+
+def _log_expit(Z):
+    """Return :math:`\\log \\sigma(Z) = -\\log(1 + e^{-Z})`, exactly and safely."""
+    return -np.logaddexp(0, -Z)
+
+
+class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
+    """Multi-layer perceptron classifier written from scratch in NumPy.
+
+    A drop-in replacement for :class:`sklearn.neural_network.MLPClassifier`:
+    the same parameters with the same defaults and meaning, the same fitted
+    attributes and methods. It minimises the log-loss (softmax output for
+    multiclass problems, logistic output for binary and multilabel ones) with
+    L-BFGS, SGD or Adam.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
+        Number of units in each hidden layer, in order.
+
+    activation : {'identity', 'logistic', 'tanh', 'relu'}, default='relu'
+        Activation of the hidden layers: the identity :math:`f(z) = z`, the
+        logistic sigmoid :math:`1 / (1 + e^{-z})`, :math:`\\tanh z`, or the
+        rectified linear unit :math:`\\max(0, z)`.
+
+    solver : {'lbfgs', 'sgd', 'adam'}, default='adam'
+        Optimisation method: the quasi-Newton L-BFGS on the full data,
+        mini-batch stochastic gradient descent, or Adam (Kingma and Ba). Adam
+        suits datasets of thousands of samples or more; on small ones L-BFGS
+        often converges faster and better.
+
+    alpha : float, default=0.0001
+        Strength of the L2 penalty on the weights; the penalty is divided by
+        the (weighted) number of samples when added to the loss.
+
+    batch_size : int or 'auto', default='auto'
+        Mini-batch size of the stochastic solvers; 'auto' means
+        ``min(200, n_samples)``. L-BFGS always uses all samples.
+
+    learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
+        Learning-rate schedule of the 'sgd' solver. 'constant' keeps
+        ``learning_rate_init``; 'invscaling' uses
+        ``learning_rate_init / pow(t, power_t)`` with ``t`` the samples seen;
+        'adaptive' divides the rate by 5 whenever ``n_iter_no_change``
+        consecutive epochs fail to improve the training loss (or the
+        validation score, with early stopping) by ``tol``.
+
+    learning_rate_init : float, default=0.001
+        Initial step size of the 'sgd' and 'adam' solvers.
+
+    power_t : float, default=0.5
+        Exponent of the 'invscaling' schedule ('sgd' only).
+
+    max_iter : int, default=200
+        Maximum number of iterations: epochs (passes over the data) for the
+        stochastic solvers, L-BFGS iterations for 'lbfgs'.
+
+    shuffle : bool, default=True
+        Whether to shuffle the samples before each epoch ('sgd' and 'adam').
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the weight initialisation, the early-stopping split and the
+        shuffling. Pass an int for reproducible results.
+
+    tol : float, default=1e-4
+        Training stops when the loss (or validation score) has not improved
+        by at least ``tol`` for ``n_iter_no_change`` consecutive epochs,
+        unless ``learning_rate='adaptive'``. For L-BFGS, the gradient
+        tolerance.
+
+    verbose : bool, default=False
+        Whether to print a line per iteration to stdout.
+
+    warm_start : bool, default=False
+        When True, ``fit`` continues from the previous solution instead of
+        starting afresh.
+
+    momentum : float, default=0.9
+        Momentum of the 'sgd' solver, in [0, 1].
+
+    nesterovs_momentum : bool, default=True
+        Whether 'sgd' uses Nesterov's momentum (when ``momentum > 0``).
+
+    early_stopping : bool, default=False
+        Whether to hold out ``validation_fraction`` of the training data
+        (stratified) and stop when its accuracy has not improved by ``tol``
+        for ``n_iter_no_change`` epochs; the best weights are restored.
+        Stochastic solvers only.
+
+    validation_fraction : float, default=0.1
+        Fraction of the training data held out for early stopping.
+
+    beta_1 : float, default=0.9
+        Decay rate of Adam's first-moment estimate, in [0, 1).
+
+    beta_2 : float, default=0.999
+        Decay rate of Adam's second-moment estimate, in [0, 1).
+
+    epsilon : float, default=1e-8
+        Adam's numerical-stability constant.
+
+    n_iter_no_change : int, default=10
+        Number of epochs without an improvement of ``tol`` before stopping
+        (stochastic solvers).
+
+    max_fun : int, default=15000
+        Maximum number of loss evaluations of the 'lbfgs' solver.
+
+    Attributes
+    ----------
+    classes_ : ndarray or list of ndarray of shape (n_classes,)
+        Class labels of each output.
+
+    loss_ : float
+        Loss at the end of training.
+
+    best_loss_ : float or None
+        Lowest training loss reached; None with early stopping.
+
+    loss_curve_ : list of shape (n_iter_,)
+        Loss after each iteration (L-BFGS included).
+
+    validation_scores_ : list of shape (n_iter_,) or None
+        Validation accuracy after each epoch with early stopping, else None.
+
+    best_validation_score_ : float or None
+        Best validation accuracy with early stopping, else None.
+
+    t_ : int
+        Number of training samples seen by the solver.
+
+    coefs_ : list of shape (n_layers - 1,)
+        ``coefs_[i]`` is the weight matrix from layer i to layer i + 1.
+
+    intercepts_ : list of shape (n_layers - 1,)
+        ``intercepts_[i]`` is the bias vector of layer i + 1.
+
+    n_features_in_ : int
+        Number of features seen during fit.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features seen during fit, when they are all strings.
+
+    n_iter_ : int
+        Number of iterations the solver ran.
+
+    n_layers_ : int
+        Number of layers, input and output included.
+
+    n_outputs_ : int
+        Number of output units.
+
+    out_activation_ : str
+        Name of the output activation ('softmax' or 'logistic').
+
+    See Also
+    --------
+    sklearn.neural_network.MLPClassifier : The estimator this one replaces.
+
+    Notes
+    -----
+    All weights and biases live in one contiguous array; ``coefs_`` and
+    ``intercepts_`` are views of it. Assigning new arrays to them is allowed:
+    the next ``partial_fit`` or warm-started ``fit`` trains from them.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from skscratch import ScratchMLPClassifier
+    >>> X, y = make_classification(n_samples=100, random_state=1)
+    >>> clf = ScratchMLPClassifier(random_state=1, max_iter=300).fit(X, y)
+    >>> clf.predict_proba(X[:1]).shape
+    (1, 2)
+    >>> clf.score(X, y) > 0.9
+    True
+    """
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+
+    # -------------------------------------------------------- labels <-> targets
+    def _is_classifier(self):
+        return True
+
+    @property
+    def _output(self):
+        """Output activation: softmax for multiclass, logistic otherwise."""
+        return "softmax" if self._label_binarizer.y_type_ == "multiclass" else "logistic"
+
+    def _validate_input(self, X, y, incremental, reset):
+        """Validate X and y and encode y as a 0/1 target matrix."""
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            multi_output=True,
+            dtype=(np.float64, np.float32),
+            reset=reset,
+        )
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        check_classification_targets(y)
+        if not hasattr(self, "classes_") or (not self.warm_start and not incremental):
+            self._label_binarizer = LabelBinarizer().fit(y)
+            self.classes_ = self._label_binarizer.classes_
+            if len(self.classes_) < 2:
+                raise ValueError(
+                    "The classifier needs samples of at least 2 classes in the "
+                    f"data, but the data contains only one class: {self.classes_[0]!r}"
+                )
+        else:
+            self._check_labels_known(y, incremental)
+        Y = self._label_binarizer.transform(y)
+        return X, Y
+
+    def _check_labels_known(self, y, incremental):
+        """Refuse labels the fitted model has no output for."""
+        classes = unique_labels(y)
+        if self.warm_start and not incremental:
+            if set(classes) != set(self.classes_):
+                raise ValueError(
+                    "warm_start can only be used where `y` has the same "
+                    "classes as in the previous call to fit. Previously "
+                    f"got {self.classes_}, `y` has {classes}"
+                )
+        elif len(np.setdiff1d(classes, self.classes_)):
+            raise ValueError(
+                "`y` has classes not in `self.classes_`. "
+                f"`self.classes_` has {self.classes_}. 'y' has {classes}."
+            )
+
+    def _targets_to_y(self, Y):
+        """Map a 0/1 target matrix back to labels (for validation scoring)."""
+        return self._label_binarizer.inverse_transform(Y)
+
+    def _score_raw(self, raw, y, sample_weight):
+        """Accuracy of the predictions encoded by the logits ``raw``."""
+        return accuracy_score(y, self._labels_from_logits(raw), sample_weight=sample_weight)
+
+    def _labels_from_logits(self, Z):
+        """Labels of the largest softmax output, or of the positive logits."""
+        if self._output == "softmax":
+            return self.classes_[np.argmax(Z, axis=1)]
+        indicator = (Z > 0).astype(Z.dtype)
+        return self._label_binarizer.inverse_transform(indicator)
+
+    # ------------------------------------------------------------ training API
+    @available_if(_stochastic_solver)
+    def partial_fit(self, X, y, sample_weight=None, classes=None):
+        """Update the model with one epoch over the given data.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+        y : array-like of shape (n_samples,) or (n_samples, n_classes)
+            The target labels (or a label indicator matrix).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples.
+        classes : array-like of shape (n_classes,), default=None
+            Every class that may appear across calls. Required on the first
+            call, ignored for a label indicator ``y``; later batches need not
+            contain all of them.
+
+        Returns
+        -------
+        self : object
+            The updated estimator.
+        """
+        self._validate_params()
+        first_call = not hasattr(self, "classes_")
+        if first_call and classes is None and not _is_multilabel(y):
+            raise ValueError("classes must be passed on the first call to partial_fit.")
+        if classes is not None and not first_call:
+            if not np.array_equal(np.unique(classes), np.unique(self.classes_)):
+                raise ValueError(
+                    f"`classes={classes!r}` is not the same as on last call to "
+                    f"partial_fit, was: {self.classes_!r}"
+                )
+        if first_call:
+            lb = LabelBinarizer().fit(y if _is_multilabel(y) else classes)
+            self._label_binarizer, self.classes_ = lb, lb.classes_
+            if len(self.classes_) < 2:
+                raise ValueError("classes must contain at least 2 classes.")
+        return self._fit(X, y, sample_weight=sample_weight, incremental=True)
+
+    # ---------------------------------------------------------------- predict
+    def _logits(self, X):
+        self._check_fitted()
+        X = validate_data(
+            self,
+            X,
+            accept_sparse=["csr", "csc"],
+            dtype=(np.float64, np.float32),
+            reset=False,
+        )
+        return self._raw_predict(X)
+
+    def predict(self, X):
+        """Predict class labels.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Predicted labels (a 0/1 indicator matrix for multilabel models).
+        """
+        return self._labels_from_logits(self._logits(X))
+
+    def predict_proba(self, X):
+        """Probability estimates.
+
+        No probability is exactly 0 or 1: logistic outputs are kept inside
+        :math:`[\\epsilon, 1 - \\epsilon]` (machine epsilon of the dtype) and
+        softmax outputs above the smallest normal float, so that
+        ``np.log(predict_proba(X))`` is finite and equals
+        ``predict_log_proba(X)``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        y_prob : ndarray of shape (n_samples, n_classes)
+            Probability of each class, columns ordered as ``classes_``.
+        """
+        Z = self._logits(X)
+        if self._output == "softmax":
+            return np.exp(_log_softmax(Z), out=Z)
+        eps = np.finfo(Z.dtype).eps
+        P = np.clip(expit(Z, out=Z), eps, 1 - eps, out=Z)
+        if self.n_outputs_ == 1:
+            return np.hstack([1 - P, P])
+        return P
+
+    def predict_log_proba(self, X):
+        """Logarithm of the probability estimates, computed in log space.
+
+        Unlike ``np.log(predict_proba(X))`` this never returns ``-inf``: the
+        log-softmax is :math:`z - \\log \\sum_j e^{z_j}` and the log-sigmoid is
+        :math:`-\\log(1 + e^{-z})`.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        log_y_prob : ndarray of shape (n_samples, n_classes)
+            Log-probability of each class, columns ordered as ``classes_``.
+        """
+        Z = self._logits(X)
+        if self._output == "softmax":
+            return _log_softmax(Z)
+        eps = np.finfo(Z.dtype).eps
+        lo, hi = np.log(eps), np.log1p(-eps)
+        if self.n_outputs_ == 1:
+            Z = np.hstack([-Z, Z])
+        return np.clip(_log_expit(Z), lo, hi)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags
+
+
+def _is_multilabel(y):
+    return type_of_target(y).startswith("multilabel")

@@ -1,0 +1,1 @@
+"""The pure-NumPy core: activations, losses, the network, optimizers and training."""

@@ -1,0 +1,235 @@
+"""Output layers paired with their losses: softmax, logistic and identity.
+
+Each output activation is paired with its *canonical* loss, which is what
+makes the output error of every pair the same simple expression. Writing
+:math:`P = g(Z)` for the output activation and :math:`Y` for the targets,
+
+.. math::
+
+    \\frac{\\partial L}{\\partial Z} = P - Y
+
+for softmax with categorical log-loss, for the logistic sigmoid with binary
+log-loss and for the identity with squared error. So the output layer computes
+the residual :math:`R = P - Y` once, derives the loss value from it, then
+weights it by the sample weights to get the output delta.
+
+Losses are weighted means over the samples: with weights :math:`w_i \\ge 0`
+normalised to sum to one (``w`` below; ``None`` means :math:`w_i = 1/n`),
+:math:`L = \\sum_i w_i \\ell_i`.
+"""
+
+import numpy as np
+from scipy.special import expit
+
+
+def _weighted_sum(values, w):
+    """Return :math:`\\sum_i w_i v_i`, or the plain mean when ``w`` is None."""
+    if w is None:
+        return float(values.sum()) / values.shape[0]
+    return float(values @ w)
+
+
+def softmax(Z, row):
+    """Apply the softmax over each row of ``Z``, in place.
+
+    .. math:: P_{ik} = \\frac{e^{Z_{ik} - m_i}}{\\sum_j e^{Z_{ij} - m_i}},
+              \\quad m_i = \\max_j Z_{ij}
+
+    Subtracting the row maximum :math:`m_i` changes nothing mathematically and
+    keeps every exponent :math:`\\le 0`, so ``exp`` can never overflow.
+
+    Parameters
+    ----------
+    Z : ndarray of shape (n_samples, n_classes)
+        Logits, overwritten by the probabilities.
+    row : ndarray of shape (n_samples, 1)
+        Scratch space for the row maxima and sums.
+    """
+    np.max(Z, axis=1, keepdims=True, out=row)
+    Z -= row
+    np.exp(Z, out=Z)
+    np.sum(Z, axis=1, keepdims=True, out=row)
+    Z /= row
+
+
+def log_loss_softmax(P, Y, R, w, work, row):
+    """Categorical log-loss of softmax outputs.
+
+    .. math:: \\ell_i = -\\sum_k Y_{ik} \\log P_{ik} = -\\log P_{i, y_i}
+
+    With one-hot targets only the true class contributes, so the logarithm is
+    taken of one probability per sample. Probabilities are clipped to
+    :math:`[\\epsilon, 1 - \\epsilon]` (machine epsilon of the dtype) first.
+
+    Parameters
+    ----------
+    P : ndarray of shape (n_samples, n_classes)
+        Predicted probabilities.
+    Y : ndarray of shape (n_samples, n_classes)
+        One-hot targets.
+    R : ndarray of shape (n_samples, n_classes)
+        Residual :math:`P - Y` (unused here).
+    w : ndarray of shape (n_samples,) or None
+        Normalised sample weights.
+    work : ndarray of shape (n_samples, n_classes)
+        Scratch space.
+    row : ndarray of shape (n_samples, 1)
+        Scratch space.
+
+    Returns
+    -------
+    loss : float
+    """
+    np.multiply(P, Y, out=work)
+    q = row[:, 0]
+    np.sum(work, axis=1, out=q)
+    eps = np.finfo(P.dtype).eps
+    np.clip(q, eps, 1 - eps, out=q)
+    np.log(q, out=q)
+    return -_weighted_sum(q, w)
+
+
+def logistic(Z, row):
+    """Apply the logistic sigmoid to the output layer, in place.
+
+    .. math:: P = \\frac{1}{1 + e^{-Z}}
+
+    Parameters
+    ----------
+    Z : ndarray of shape (n_samples, n_outputs)
+        Logits, overwritten by the probabilities.
+    row : ndarray of shape (n_samples, 1)
+        Scratch space (unused).
+    """
+    expit(Z, out=Z)
+
+
+def log_loss_logistic(P, Y, R, w, work, row):
+    """Binary log-loss of sigmoid outputs, summed over the outputs.
+
+    .. math::
+
+        \\ell_i = -\\sum_k \\left[ Y_{ik} \\log P_{ik}
+                  + (1 - Y_{ik}) \\log (1 - P_{ik}) \\right]
+                = -\\sum_k \\log \\left(1 - |R_{ik}|\\right)
+
+    because for a 0/1 target the probability given to the true label is
+    :math:`1 - |P - Y|`. Clipped to :math:`[\\epsilon, 1 - \\epsilon]` first.
+
+    Parameters
+    ----------
+    P : ndarray of shape (n_samples, n_outputs)
+        Predicted probabilities.
+    Y : ndarray of shape (n_samples, n_outputs)
+        0/1 targets.
+    R : ndarray of shape (n_samples, n_outputs)
+        Residual :math:`P - Y`.
+    w : ndarray of shape (n_samples,) or None
+        Normalised sample weights.
+    work : ndarray of shape (n_samples, n_outputs)
+        Scratch space.
+    row : ndarray of shape (n_samples, 1)
+        Scratch space.
+
+    Returns
+    -------
+    loss : float
+    """
+    np.abs(R, out=work)
+    np.subtract(1, work, out=work)
+    eps = np.finfo(P.dtype).eps
+    np.clip(work, eps, 1 - eps, out=work)
+    np.log(work, out=work)
+    q = row[:, 0]
+    np.sum(work, axis=1, out=q)
+    return -_weighted_sum(q, w)
+
+
+def identity(Z, row):
+    """Leave the output unchanged: :math:`P = Z`.
+
+    Parameters
+    ----------
+    Z : ndarray of shape (n_samples, n_outputs)
+        Outputs, unchanged.
+    row : ndarray of shape (n_samples, 1)
+        Scratch space (unused).
+    """
+
+
+def squared_error(P, Y, R, w, work, row):
+    """Half the squared error, averaged over the outputs.
+
+    .. math:: \\ell_i = \\frac{1}{2 K} \\sum_k R_{ik}^2
+
+    Parameters
+    ----------
+    P : ndarray of shape (n_samples, n_outputs)
+        Predictions.
+    Y : ndarray of shape (n_samples, n_outputs)
+        Targets.
+    R : ndarray of shape (n_samples, n_outputs)
+        Residual :math:`P - Y`.
+    w : ndarray of shape (n_samples,) or None
+        Normalised sample weights.
+    work : ndarray of shape (n_samples, n_outputs)
+        Scratch space.
+    row : ndarray of shape (n_samples, 1)
+        Scratch space.
+
+    Returns
+    -------
+    loss : float
+    """
+    np.square(R, out=work)
+    q = row[:, 0]
+    np.sum(work, axis=1, out=q)
+    return 0.5 * _weighted_sum(q, w) / P.shape[1]
+
+
+#: output activation name -> (in-place activation, loss computed from P, Y, R).
+OUTPUTS = {
+    "softmax": (softmax, log_loss_softmax),
+    "logistic": (logistic, log_loss_logistic),
+    "identity": (identity, squared_error),
+}
+
+
+def output_layer(name, Z, Y, w, delta, work, row):
+    """Turn the output logits into predictions, a loss and the output delta.
+
+    In place: ``Z`` becomes the predictions :math:`P = g(Z)` and ``delta``
+    becomes :math:`\\partial L / \\partial Z = w \\odot (P - Y)` (the weights
+    :math:`w_i` scale each row; with ``w`` None they are all :math:`1/n`).
+
+    Parameters
+    ----------
+    name : {'softmax', 'logistic', 'identity'}
+        Output activation (and so the loss).
+    Z : ndarray of shape (n_samples, n_outputs)
+        Output logits, overwritten by the predictions.
+    Y : ndarray of shape (n_samples, n_outputs)
+        Targets.
+    w : ndarray of shape (n_samples,) or None
+        Normalised sample weights.
+    delta : ndarray of shape (n_samples, n_outputs)
+        Output buffer for the delta.
+    work : ndarray of shape (n_samples, n_outputs)
+        Scratch space.
+    row : ndarray of shape (n_samples, 1)
+        Scratch space.
+
+    Returns
+    -------
+    loss : float
+        Weighted mean loss of the batch (without any penalty).
+    """
+    activate, loss_fn = OUTPUTS[name]
+    activate(Z, row)
+    np.subtract(Z, Y, out=delta)
+    loss = loss_fn(Z, Y, delta, w, work, row)
+    if w is None:
+        delta *= 1.0 / Z.shape[0]
+    else:
+        delta *= w[:, np.newaxis]
+    return loss

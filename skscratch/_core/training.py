@@ -1,0 +1,197 @@
+"""Training loops: mini-batch epochs for the stochastic solvers, and L-BFGS.
+
+One training step is the whole story of learning, in three lines::
+
+    loss = loss_and_gradient(net, X_batch, Y_batch, sw_batch, alpha, ws)
+    optimizer.step(net.theta, ws.grad)
+
+and an epoch repeats it over batches of a (shuffled) ordering of the rows.
+L-BFGS instead hands the flat parameter vector and the full-batch
+loss-and-gradient function to ``scipy.optimize.minimize``.
+"""
+
+import numpy as np
+import scipy.optimize
+import scipy.sparse as sp
+
+from skscratch._core.network import Workspace, loss_and_gradient
+
+
+def _gather_batch(X, Y, sw, start, stop, order, ws):
+    """Return the rows ``start:stop`` of a (possibly permuted) dataset.
+
+    Without ``order`` the batch is a view of contiguous rows. With it, dense
+    rows are gathered into the workspace's reused buffers (``np.take`` with
+    ``out=``), so no batch allocates; sparse rows are indexed as usual.
+    """
+    if order is None:
+        swb = None if sw is None else sw[start:stop]
+        return X[start:stop], Y[start:stop], swb
+    m, idx = stop - start, order[start:stop]
+    if ws.X is not None:
+        Xb = np.take(X, idx, axis=0, out=ws.X[:m], mode="clip")
+    else:
+        Xb = X[idx]
+    Yb = np.take(Y, idx, axis=0, out=ws.Y[:m], mode="clip")
+    swb = None if sw is None else np.take(sw, idx, out=ws.sw[:m], mode="clip")
+    return Xb, Yb, swb
+
+
+def run_epoch(net, optimizer, X, Y, sw, alpha, batch_size, order, ws):
+    """Make one pass over the data, one optimizer step per mini-batch.
+
+    A batch whose sample weights sum to zero carries no information: it is
+    skipped rather than divided by zero.
+
+    Parameters
+    ----------
+    net : Network
+        Trained in place.
+    optimizer : SGD or Adam
+        Updates ``net.theta`` in place.
+    X : ndarray or sparse matrix of shape (n_samples, n_features)
+    Y : ndarray of shape (n_samples, n_outputs)
+        Targets, in the network's dtype.
+    sw : ndarray of shape (n_samples,) or None
+        Sample weights.
+    alpha : float
+        L2 penalty strength.
+    batch_size : int
+        Rows per mini-batch (the last one may be smaller).
+    order : ndarray of shape (n_samples,) or None
+        Row permutation to visit; None visits rows in order.
+    ws : Workspace
+        Buffers for ``batch_size`` rows.
+
+    Returns
+    -------
+    loss : float
+        Mean over the epoch of the batch losses, each weighted by its size.
+    """
+    n_samples, total = X.shape[0], 0.0
+    for start in range(0, n_samples, batch_size):
+        stop = min(start + batch_size, n_samples)
+        Xb, Yb, swb = _gather_batch(X, Y, sw, start, stop, order, ws)
+        if swb is not None and not swb.sum() > 0:
+            continue
+        batch_loss = loss_and_gradient(net, Xb, Yb, swb, alpha, ws)
+        optimizer.step(net.theta, ws.grad)
+        total += batch_loss * (stop - start)
+    return total / n_samples
+
+
+def make_workspace(net, X, batch_size, shuffle):
+    """Allocate the buffers for training ``net`` on ``X`` in batches.
+
+    Parameters
+    ----------
+    net : Network
+    X : ndarray or sparse matrix of shape (n_samples, n_features)
+    batch_size : int
+    shuffle : bool
+        Whether batches are gathered from a permutation (then a dense ``X``
+        gets a gather buffer).
+
+    Returns
+    -------
+    ws : Workspace
+    """
+    gather = X.shape[1] if shuffle and not sp.issparse(X) else None
+    return Workspace(net, batch_size, gather)
+
+
+class Plateau:
+    """Count consecutive epochs without an improvement of at least ``tol``.
+
+    A value improves on the best so far when it beats it by ``tol``; the
+    counter restarts at every such improvement.
+
+    Parameters
+    ----------
+    tol : float
+        Smallest change that counts as an improvement.
+    higher_is_better : bool
+        True for scores, False for losses.
+    best : float, optional
+        Best value so far; defaults to the worst possible one.
+    """
+
+    def __init__(self, tol, higher_is_better, best=None):
+        self.tol = tol
+        self.sign = 1.0 if higher_is_better else -1.0
+        self.best = -np.inf if best is None else self.sign * best
+        self.count = 0
+
+    def update(self, value):
+        """Record an epoch's value; return True when it is a new best.
+
+        Parameters
+        ----------
+        value : float
+
+        Returns
+        -------
+        is_best : bool
+        """
+        v = self.sign * value
+        self.count = self.count + 1 if v < self.best + self.tol else 0
+        if v > self.best:
+            self.best = v
+            return True
+        return False
+
+    @property
+    def best_value(self):
+        """Best value seen, in its original sign."""
+        return self.sign * self.best
+
+
+def minimize_lbfgs(net, X, Y, sw, alpha, max_iter, max_fun, tol, callback=None):
+    """Train ``net`` on the full batch with L-BFGS-B, in place.
+
+    ``scipy.optimize.minimize`` proposes parameter vectors; each is copied
+    into the flat buffer, and the loss and its gradient are computed there.
+    The optimizer works in float64 whatever the network's dtype.
+
+    Parameters
+    ----------
+    net : Network
+    X : ndarray or sparse matrix of shape (n_samples, n_features)
+    Y : ndarray of shape (n_samples, n_outputs)
+    sw : ndarray of shape (n_samples,) or None
+    alpha : float
+        L2 penalty strength.
+    max_iter : int
+        Maximum number of iterations.
+    max_fun : int
+        Maximum number of loss evaluations.
+    tol : float
+        Stop when the largest gradient component falls below ``tol``.
+    callback : callable, optional
+        Called after each iteration with scipy's ``intermediate_result``.
+
+    Returns
+    -------
+    result : scipy.optimize.OptimizeResult
+    """
+    ws = Workspace(net, X.shape[0])
+    theta = net.theta
+
+    def fun(x):
+        np.copyto(theta, x, casting="same_kind")
+        loss = loss_and_gradient(net, X, Y, sw, alpha, ws)
+        return loss, ws.grad.astype(np.float64)
+
+    kwargs = {}
+    if callback is not None:
+        kwargs["callback"] = lambda intermediate_result: callback(intermediate_result)
+    result = scipy.optimize.minimize(
+        fun,
+        theta.astype(np.float64),
+        method="L-BFGS-B",
+        jac=True,
+        options={"maxfun": max_fun, "maxiter": max_iter, "gtol": tol},
+        **kwargs,
+    )
+    np.copyto(theta, result.x, casting="same_kind")
+    return result
