@@ -34,7 +34,7 @@ def _intact_views(arrays, views):
     """Return True when each array in ``arrays`` *is* the matching view's memory."""
     if len(arrays) != len(views):
         return False
-    for a, v in zip(arrays, views):
+    for a, v in zip(arrays, views, strict=True):
         if not isinstance(a, np.ndarray) or a.base is not v.base:
             return False
         if a.shape != v.shape or a.strides != v.strides or a.dtype != v.dtype:
@@ -60,11 +60,17 @@ class BaseScratchMLP(BaseEstimator):
     """
 
     _parameter_constraints: dict = {
-        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "hidden_layer_sizes": [
+            "array-like",
+            Interval(Integral, 1, None, closed="left"),
+        ],
         "activation": [StrOptions(set(ACTIVATIONS))],
         "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
         "alpha": [Interval(Real, 0, None, closed="left")],
-        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "batch_size": [
+            StrOptions({"auto"}),
+            Interval(Integral, 1, None, closed="left"),
+        ],
         "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "power_t": [Interval(Real, 0, None, closed="left")],
@@ -124,7 +130,7 @@ class BaseScratchMLP(BaseEstimator):
 
     def _check_parameter_shapes(self, units):
         """Raise a clear error when assigned weights do not chain together."""
-        for l, (W, b) in enumerate(zip(self.coefs_, self.intercepts_)):
+        for l, (W, b) in enumerate(zip(self.coefs_, self.intercepts_, strict=False)):
             W, b = np.asarray(W), np.asarray(b)
             if W.shape != (units[l], units[l + 1]) or b.shape != (units[l + 1],):
                 raise ValueError(
@@ -175,7 +181,8 @@ class BaseScratchMLP(BaseEstimator):
         if self.batch_size > n_samples:
             warnings.warn(
                 "Got `batch_size` less than 1 or larger than "
-                "sample size. It is going to be clipped"
+                "sample size. It is going to be clipped",
+                stacklevel=4,
             )
         return int(np.clip(self.batch_size, 1, n_samples))
 
@@ -264,7 +271,9 @@ class BaseScratchMLP(BaseEstimator):
             stratify=stratify,
         )
         X_tr, X_val, Y_tr, Y_val = parts[:4]
-        sw_tr, sw_val = (parts[4], parts[5]) if sample_weight is not None else (None,) * 2
+        sw_tr, sw_val = (
+            (parts[4], parts[5]) if sample_weight is not None else (None,) * 2
+        )
         if X_val.shape[0] < 2:
             raise ValueError(
                 "The validation set is too small. Increase 'validation_fraction' "
@@ -277,8 +286,10 @@ class BaseScratchMLP(BaseEstimator):
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
         optimizer = getattr(self, "_optimizer", None)
-        if not incremental or optimizer is None or optimizer_size(optimizer) != (
-            net.theta.size
+        if (
+            not incremental
+            or optimizer is None
+            or optimizer_size(optimizer) != (net.theta.size)
         ):
             params = self.get_params()
             self._optimizer = make_optimizer(
@@ -317,10 +328,11 @@ class BaseScratchMLP(BaseEstimator):
                         f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
                         "reached and the optimization hasn't converged yet.",
                         ConvergenceWarning,
+                        stacklevel=4,
                     )
         except KeyboardInterrupt:
             np.copyto(net.theta, epoch_start)
-            warnings.warn("Training interrupted by user.")
+            warnings.warn("Training interrupted by user.", stacklevel=4)
         if self.early_stopping:
             np.copyto(net.theta, best_theta)
 
@@ -359,11 +371,15 @@ class BaseScratchMLP(BaseEstimator):
         )
         if self._optimizer.on_plateau():
             if self.verbose:
-                print(f"{msg} Setting learning rate to {self._optimizer.learning_rate:f}")
+                print(
+                    f"{msg} Setting learning rate to {self._optimizer.learning_rate:f}"
+                )
             self._no_improvement_count = 0
             return False
         if self.verbose:
-            stop = " Learning rate too small." if self.learning_rate == "adaptive" else ""
+            stop = (
+                " Learning rate too small." if self.learning_rate == "adaptive" else ""
+            )
             print(f"{msg}{stop} Stopping.")
         return True
 
@@ -416,7 +432,7 @@ class BaseScratchMLP(BaseEstimator):
 
 
 def optimizer_size(optimizer):
-    """Number of parameters an optimizer's state is sized for."""
+    """Return the number of parameters an optimizer's state is sized for."""
     return optimizer._scratch.size
 
 
@@ -439,4 +455,3 @@ def _warn_lbfgs(result, n_iter, max_iter):
         "    https://scikit-learn.org/stable/modules/preprocessing.html"
     )
     warnings.warn(msg, ConvergenceWarning, stacklevel=3)
-

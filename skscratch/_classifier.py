@@ -27,11 +27,11 @@ def _stochastic_solver(estimator):
 
 
 def _log_softmax(Z):
-    """Return the log-softmax of each row of ``Z`` in place, floored at log(tiny).
+    r"""Return the log-softmax of each row of ``Z`` in place, floored at log(tiny).
 
-    .. math:: \\log P_{ik} = Z_{ik} - m_i - \\log \\sum_j e^{Z_{ij} - m_i}
+    .. math:: \log P_{ik} = Z_{ik} - m_i - \log \sum_j e^{Z_{ij} - m_i}
 
-    The floor (:math:`\\approx -708` in float64) keeps ``exp`` of the result
+    The floor (:math:`\approx -708` in float64) keeps ``exp`` of the result
     above zero, so a probability never underflows to exactly 0.
     """
     Z -= Z.max(axis=1, keepdims=True)
@@ -40,12 +40,12 @@ def _log_softmax(Z):
 
 
 def _log_expit(Z):
-    """Return :math:`\\log \\sigma(Z) = -\\log(1 + e^{-Z})`, exactly and safely."""
+    r"""Return :math:`\log \sigma(Z) = -\log(1 + e^{-Z})`, exactly and safely."""
     return -np.logaddexp(0, -Z)
 
 
 class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
-    """Multi-layer perceptron classifier written from scratch in NumPy.
+    r"""Multi-layer perceptron classifier written from scratch in NumPy.
 
     A drop-in replacement for :class:`sklearn.neural_network.MLPClassifier`:
     the same parameters with the same defaults and meaning, the same fitted
@@ -60,8 +60,8 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
 
     activation : {'identity', 'logistic', 'tanh', 'relu'}, default='relu'
         Activation of the hidden layers: the identity :math:`f(z) = z`, the
-        logistic sigmoid :math:`1 / (1 + e^{-z})`, :math:`\\tanh z`, or the
-        rectified linear unit :math:`\\max(0, z)`.
+        logistic sigmoid :math:`1 / (1 + e^{-z})`, :math:`\tanh z`, or the
+        rectified linear unit :math:`\max(0, z)`.
 
     solver : {'lbfgs', 'sgd', 'adam'}, default='adam'
         Optimisation method: the quasi-Newton L-BFGS on the full data,
@@ -273,7 +273,9 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
     @property
     def _output(self):
         """Output activation: softmax for multiclass, logistic otherwise."""
-        return "softmax" if self._label_binarizer.y_type_ == "multiclass" else "logistic"
+        return (
+            "softmax" if self._label_binarizer.y_type_ == "multiclass" else "logistic"
+        )
 
     def _validate_input(self, X, y, incremental, reset):
         """Validate X and y and encode y as a 0/1 target matrix."""
@@ -324,7 +326,9 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
 
     def _score_raw(self, raw, y, sample_weight):
         """Accuracy of the predictions encoded by the logits ``raw``."""
-        return accuracy_score(y, self._labels_from_logits(raw), sample_weight=sample_weight)
+        return accuracy_score(
+            y, self._labels_from_logits(raw), sample_weight=sample_weight
+        )
 
     def _labels_from_logits(self, Z):
         """Labels of the largest softmax output, or of the positive logits."""
@@ -401,10 +405,10 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
         return self._labels_from_logits(self._logits(X))
 
     def predict_proba(self, X):
-        """Probability estimates.
+        r"""Probability estimates.
 
         No probability is exactly 0 or 1: logistic outputs are kept inside
-        :math:`[\\epsilon, 1 - \\epsilon]` (machine epsilon of the dtype) and
+        :math:`[\epsilon, 1 - \epsilon]` (machine epsilon of the dtype) and
         softmax outputs above the smallest normal float, so that
         ``np.log(predict_proba(X))`` is finite and equals
         ``predict_log_proba(X)``.
@@ -429,11 +433,11 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
         return P
 
     def predict_log_proba(self, X):
-        """Logarithm of the probability estimates, computed in log space.
+        r"""Logarithm of the probability estimates, computed in log space.
 
         Unlike ``np.log(predict_proba(X))`` this never returns ``-inf``: the
-        log-softmax is :math:`z - \\log \\sum_j e^{z_j}` and the log-sigmoid is
-        :math:`-\\log(1 + e^{-z})`.
+        log-softmax is :math:`z - \log \sum_j e^{z_j}` and the log-sigmoid is
+        :math:`-\log(1 + e^{-z})`.
 
         Parameters
         ----------

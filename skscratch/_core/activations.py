@@ -1,12 +1,12 @@
-"""Hidden-layer activation functions and their derivatives, all computed in place.
+r"""Hidden-layer activation functions and their derivatives, all computed in place.
 
 Every activation :math:`f` comes as a pair of functions that never allocate:
 
 * ``forward(Z)`` overwrites the pre-activations :math:`Z = A_{prev} W + b` of a
   layer with :math:`A = f(Z)`;
 * ``backward(A, delta, work)`` multiplies the back-propagated error
-  :math:`\\delta = \\partial L / \\partial A` by :math:`f'(Z)` in place, so that
-  it becomes :math:`\\partial L / \\partial Z`. The derivative is written from the
+  :math:`\delta = \partial L / \partial A` by :math:`f'(Z)` in place, so that
+  it becomes :math:`\partial L / \partial Z`. The derivative is written from the
   layer's *output* :math:`A` (which the forward pass kept), so :math:`Z` is never
   stored. ``work`` is a scratch array of the same shape as ``A``.
 """
@@ -40,9 +40,9 @@ def identity_backward(A, delta, work):
 
 
 def logistic(Z):
-    """Apply the logistic sigmoid in place.
+    r"""Apply the logistic sigmoid in place.
 
-    .. math:: f(z) = \\frac{1}{1 + e^{-z}}
+    .. math:: f(z) = \frac{1}{1 + e^{-z}}
 
     ``scipy.special.expit`` is exact and never overflows, whatever the size
     of :math:`z`.
@@ -56,9 +56,9 @@ def logistic(Z):
 
 
 def logistic_backward(A, delta, work):
-    """Multiply ``delta`` by the sigmoid's derivative, in place.
+    r"""Multiply ``delta`` by the sigmoid's derivative, in place.
 
-    .. math:: f'(z) = f(z)\\,(1 - f(z)) = A (1 - A)
+    .. math:: f'(z) = f(z)\,(1 - f(z)) = A (1 - A)
 
     Parameters
     ----------
@@ -75,9 +75,9 @@ def logistic_backward(A, delta, work):
 
 
 def tanh(Z):
-    """Apply the hyperbolic tangent in place.
+    r"""Apply the hyperbolic tangent in place.
 
-    .. math:: f(z) = \\tanh z
+    .. math:: f(z) = \tanh z
 
     Parameters
     ----------
@@ -88,9 +88,9 @@ def tanh(Z):
 
 
 def tanh_backward(A, delta, work):
-    """Multiply ``delta`` by the derivative of tanh, in place.
+    r"""Multiply ``delta`` by the derivative of tanh, in place.
 
-    .. math:: f'(z) = 1 - \\tanh^2 z = 1 - A^2
+    .. math:: f'(z) = 1 - \tanh^2 z = 1 - A^2
 
     Parameters
     ----------
@@ -107,9 +107,9 @@ def tanh_backward(A, delta, work):
 
 
 def relu(Z):
-    """Apply the rectified linear unit in place.
+    r"""Apply the rectified linear unit in place.
 
-    .. math:: f(z) = \\max(0, z)
+    .. math:: f(z) = \max(0, z)
 
     Parameters
     ----------
@@ -120,11 +120,11 @@ def relu(Z):
 
 
 def relu_backward(A, delta, work):
-    """Multiply ``delta`` by the ReLU's derivative, in place.
+    r"""Multiply ``delta`` by the ReLU's derivative, in place.
 
     .. math:: f'(z) = [z > 0] = [A > 0]
 
-    Since :math:`A \\ge 0`, ``sign(A)`` is exactly the 0/1 indicator, computed
+    Since :math:`A \ge 0`, ``sign(A)`` is exactly the 0/1 indicator, computed
     into ``work`` without a boolean temporary.
 
     Parameters

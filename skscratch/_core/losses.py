@@ -1,4 +1,4 @@
-"""Output layers paired with their losses: softmax, logistic and identity.
+r"""Output layers paired with their losses: softmax, logistic and identity.
 
 Each output activation is paired with its *canonical* loss, which is what
 makes the output error of every pair the same simple expression. Writing
@@ -6,16 +6,16 @@ makes the output error of every pair the same simple expression. Writing
 
 .. math::
 
-    \\frac{\\partial L}{\\partial Z} = P - Y
+    \frac{\partial L}{\partial Z} = P - Y
 
 for softmax with categorical log-loss, for the logistic sigmoid with binary
 log-loss and for the identity with squared error. So the output layer computes
 the residual :math:`R = P - Y` once, derives the loss value from it, then
 weights it by the sample weights to get the output delta.
 
-Losses are weighted means over the samples: with weights :math:`w_i \\ge 0`
+Losses are weighted means over the samples: with weights :math:`w_i \ge 0`
 normalised to sum to one (``w`` below; ``None`` means :math:`w_i = 1/n`),
-:math:`L = \\sum_i w_i \\ell_i`.
+:math:`L = \sum_i w_i \ell_i`.
 """
 
 import numpy as np
@@ -23,20 +23,20 @@ from scipy.special import expit
 
 
 def _weighted_sum(values, w):
-    """Return :math:`\\sum_i w_i v_i`, or the plain mean when ``w`` is None."""
+    r"""Return :math:`\sum_i w_i v_i`, or the plain mean when ``w`` is None."""
     if w is None:
         return float(values.sum()) / values.shape[0]
     return float(values @ w)
 
 
 def softmax(Z, row):
-    """Apply the softmax over each row of ``Z``, in place.
+    r"""Apply the softmax over each row of ``Z``, in place.
 
-    .. math:: P_{ik} = \\frac{e^{Z_{ik} - m_i}}{\\sum_j e^{Z_{ij} - m_i}},
-              \\quad m_i = \\max_j Z_{ij}
+    .. math:: P_{ik} = \frac{e^{Z_{ik} - m_i}}{\sum_j e^{Z_{ij} - m_i}},
+              \quad m_i = \max_j Z_{ij}
 
     Subtracting the row maximum :math:`m_i` changes nothing mathematically and
-    keeps every exponent :math:`\\le 0`, so ``exp`` can never overflow.
+    keeps every exponent :math:`\le 0`, so ``exp`` can never overflow.
 
     Parameters
     ----------
@@ -53,13 +53,13 @@ def softmax(Z, row):
 
 
 def log_loss_softmax(P, Y, R, w, work, row):
-    """Categorical log-loss of softmax outputs.
+    r"""Categorical log-loss of softmax outputs.
 
-    .. math:: \\ell_i = -\\sum_k Y_{ik} \\log P_{ik} = -\\log P_{i, y_i}
+    .. math:: \ell_i = -\sum_k Y_{ik} \log P_{ik} = -\log P_{i, y_i}
 
     With one-hot targets only the true class contributes, so the logarithm is
     taken of one probability per sample. Probabilities are clipped to
-    :math:`[\\epsilon, 1 - \\epsilon]` (machine epsilon of the dtype) first.
+    :math:`[\epsilon, 1 - \epsilon]` (machine epsilon of the dtype) first.
 
     Parameters
     ----------
@@ -90,9 +90,9 @@ def log_loss_softmax(P, Y, R, w, work, row):
 
 
 def logistic(Z, row):
-    """Apply the logistic sigmoid to the output layer, in place.
+    r"""Apply the logistic sigmoid to the output layer, in place.
 
-    .. math:: P = \\frac{1}{1 + e^{-Z}}
+    .. math:: P = \frac{1}{1 + e^{-Z}}
 
     Parameters
     ----------
@@ -105,16 +105,16 @@ def logistic(Z, row):
 
 
 def log_loss_logistic(P, Y, R, w, work, row):
-    """Binary log-loss of sigmoid outputs, summed over the outputs.
+    r"""Binary log-loss of sigmoid outputs, summed over the outputs.
 
     .. math::
 
-        \\ell_i = -\\sum_k \\left[ Y_{ik} \\log P_{ik}
-                  + (1 - Y_{ik}) \\log (1 - P_{ik}) \\right]
-                = -\\sum_k \\log \\left(1 - |R_{ik}|\\right)
+        \ell_i = -\sum_k \left[ Y_{ik} \log P_{ik}
+                  + (1 - Y_{ik}) \log (1 - P_{ik}) \right]
+                = -\sum_k \log \left(1 - |R_{ik}|\right)
 
     because for a 0/1 target the probability given to the true label is
-    :math:`1 - |P - Y|`. Clipped to :math:`[\\epsilon, 1 - \\epsilon]` first.
+    :math:`1 - |P - Y|`. Clipped to :math:`[\epsilon, 1 - \epsilon]` first.
 
     Parameters
     ----------
@@ -158,9 +158,9 @@ def identity(Z, row):
 
 
 def squared_error(P, Y, R, w, work, row):
-    """Half the squared error, averaged over the outputs.
+    r"""Half the squared error, averaged over the outputs.
 
-    .. math:: \\ell_i = \\frac{1}{2 K} \\sum_k R_{ik}^2
+    .. math:: \ell_i = \frac{1}{2 K} \sum_k R_{ik}^2
 
     Parameters
     ----------
@@ -187,20 +187,22 @@ def squared_error(P, Y, R, w, work, row):
     return 0.5 * _weighted_sum(q, w) / P.shape[1]
 
 
-#: output activation name -> (in-place activation, loss computed from P, Y, R).
+#: output activation name -> (in-place activation, loss computed from P, Y, R,
+#: whether the loss averages over the outputs rather than summing them).
 OUTPUTS = {
-    "softmax": (softmax, log_loss_softmax),
-    "logistic": (logistic, log_loss_logistic),
-    "identity": (identity, squared_error),
+    "softmax": (softmax, log_loss_softmax, False),
+    "logistic": (logistic, log_loss_logistic, False),
+    "identity": (identity, squared_error, True),
 }
 
 
 def output_layer(name, Z, Y, w, delta, work, row):
-    """Turn the output logits into predictions, a loss and the output delta.
+    r"""Turn the output logits into predictions, a loss and the output delta.
 
     In place: ``Z`` becomes the predictions :math:`P = g(Z)` and ``delta``
-    becomes :math:`\\partial L / \\partial Z = w \\odot (P - Y)` (the weights
-    :math:`w_i` scale each row; with ``w`` None they are all :math:`1/n`).
+    becomes :math:`\partial L / \partial Z = w \odot (P - Y)` (the weights
+    :math:`w_i` scale each row; with ``w`` None they are all :math:`1/n`). A loss
+    that averages over the :math:`K` outputs divides the delta by :math:`K` too.
 
     Parameters
     ----------
@@ -224,12 +226,14 @@ def output_layer(name, Z, Y, w, delta, work, row):
     loss : float
         Weighted mean loss of the batch (without any penalty).
     """
-    activate, loss_fn = OUTPUTS[name]
+    activate, loss_fn, mean_over_outputs = OUTPUTS[name]
     activate(Z, row)
     np.subtract(Z, Y, out=delta)
     loss = loss_fn(Z, Y, delta, w, work, row)
+    scale = 1.0 / Z.shape[1] if mean_over_outputs else 1.0
     if w is None:
-        delta *= 1.0 / Z.shape[0]
+        delta *= scale / Z.shape[0]
     else:
-        delta *= w[:, np.newaxis]
+        np.multiply(w, scale, out=row[:, 0])
+        delta *= row
     return loss

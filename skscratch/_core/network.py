@@ -1,32 +1,32 @@
-"""The network: one flat parameter buffer, the forward pass and back-propagation.
+r"""The network: one flat parameter buffer, the forward pass and back-propagation.
 
-Notation, for a network with layers :math:`0, \\dots, L` (layer 0 is the
+Notation, for a network with layers :math:`0, \dots, L` (layer 0 is the
 input, layer :math:`L` the output) and a batch of :math:`n` samples:
 
 .. math::
 
-    Z_l = A_{l-1} W_l + b_l, \\qquad A_l = f_l(Z_l), \\qquad A_0 = X
+    Z_l = A_{l-1} W_l + b_l, \qquad A_l = f_l(Z_l), \qquad A_0 = X
 
 where :math:`W_l` has shape ``(units[l-1], units[l])``. The loss is
 
 .. math::
 
-    J = \\sum_i w_i \\, \\ell(y_i, A_{L,i})
-        + \\frac{\\alpha}{2 s} \\sum_l \\lVert W_l \\rVert_F^2
+    J = \sum_i w_i \, \ell(y_i, A_{L,i})
+        + \frac{\alpha}{2 s} \sum_l \lVert W_l \rVert_F^2
 
 with :math:`w_i` the sample weights normalised to sum to one and :math:`s`
 the total sample weight of the batch (:math:`n` without weights).
 Back-propagation applies the chain rule from the output down, with
-:math:`\\delta_l = \\partial J / \\partial Z_l`:
+:math:`\delta_l = \partial J / \partial Z_l`:
 
 .. math::
 
-    \\delta_L = w \\odot (A_L - Y), \\qquad
-    \\delta_{l-1} = (\\delta_l W_l^\\top) \\odot f'_{l-1}(Z_{l-1}),
+    \delta_L = w \odot (A_L - Y), \qquad
+    \delta_{l-1} = (\delta_l W_l^\top) \odot f'_{l-1}(Z_{l-1}),
 
-    \\frac{\\partial J}{\\partial W_l} = A_{l-1}^\\top \\delta_l
-        + \\frac{\\alpha}{s} W_l, \\qquad
-    \\frac{\\partial J}{\\partial b_l} = \\mathbf{1}^\\top \\delta_l .
+    \frac{\partial J}{\partial W_l} = A_{l-1}^\top \delta_l
+        + \frac{\alpha}{s} W_l, \qquad
+    \frac{\partial J}{\partial b_l} = \mathbf{1}^\top \delta_l .
 
 All weights and biases live in one contiguous vector ``theta`` (every weight
 matrix first, in layer order, then every bias vector); ``coefs[l]`` and
@@ -36,6 +36,7 @@ and L-BFGS works on ``theta`` directly.
 """
 
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 import numpy as np
 import scipy.sparse as sp
@@ -64,7 +65,7 @@ def layer_offsets(layer_units):
         Length of the flat vector.
     """
     coef_spans, start = [], 0
-    for fan_in, fan_out in zip(layer_units[:-1], layer_units[1:]):
+    for fan_in, fan_out in pairwise(layer_units):
         coef_spans.append((start, start + fan_in * fan_out, (fan_in, fan_out)))
         start += fan_in * fan_out
     n_coef = start
@@ -132,10 +133,10 @@ class Network:
 
 
 def glorot_uniform(layer_units, activations, rng, dtype):
-    """Draw initial parameters uniformly in Glorot and Bengio's bounds.
+    r"""Draw initial parameters uniformly in Glorot and Bengio's bounds.
 
-    .. math:: W_l, b_l \\sim \\mathcal{U}(-r_l, r_l), \\qquad
-              r_l = \\sqrt{\\frac{c}{\\text{fan\\_in} + \\text{fan\\_out}}}
+    .. math:: W_l, b_l \sim \mathcal{U}(-r_l, r_l), \qquad
+              r_l = \sqrt{\frac{c}{\text{fan\_in} + \text{fan\_out}}}
 
     with :math:`c = 2` for the logistic activation and :math:`c = 6`
     otherwise. Layers are drawn in order, weights before biases, from ``rng``
@@ -158,7 +159,9 @@ def glorot_uniform(layer_units, activations, rng, dtype):
     """
     coef_spans, intercept_spans, _, n_params = layer_offsets(layer_units)
     theta = np.empty(n_params, dtype=dtype)
-    for l, ((a, b, shape), (c, d)) in enumerate(zip(coef_spans, intercept_spans)):
+    for l, ((a, b, shape), (c, d)) in enumerate(
+        zip(coef_spans, intercept_spans, strict=True)
+    ):
         factor = 2.0 if activations[l] == "logistic" else 6.0
         bound = np.sqrt(factor / (shape[0] + shape[1]))
         theta[a:b] = rng.uniform(-bound, bound, shape).ravel()
@@ -168,10 +171,10 @@ def glorot_uniform(layer_units, activations, rng, dtype):
 
 @dataclass
 class Workspace:
-    """Buffers for one batch size, allocated once per fit and reused.
+    r"""Buffers for one batch size, allocated once per fit and reused.
 
     ``acts[l]``, ``deltas[l]`` and ``work[l]`` hold :math:`A_{l+1}`,
-    :math:`\\delta_{l+1}` and scratch space for layer ``l + 1``, each of shape
+    :math:`\delta_{l+1}` and scratch space for layer ``l + 1``, each of shape
     ``(batch_size, units)``; a smaller batch uses their first rows. ``grad`` is
     the flat gradient, viewed per layer by ``grad_coefs`` and
     ``grad_intercepts``.
@@ -242,7 +245,7 @@ def forward(coefs, intercepts, activations, X, acts):
         View of the output logits.
     """
     n, A = X.shape[0], X
-    for l, (W, b) in enumerate(zip(coefs, intercepts)):
+    for l, (W, b) in enumerate(zip(coefs, intercepts, strict=True)):
         Z = acts[l][:n]
         _matmul(A, W, out=Z)
         Z += b

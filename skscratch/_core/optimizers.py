@@ -9,21 +9,21 @@ import numpy as np
 
 
 class SGD:
-    """Stochastic gradient descent with optional (Nesterov) momentum.
+    r"""Stochastic gradient descent with optional (Nesterov) momentum.
 
-    With learning rate :math:`\\eta`, momentum :math:`\\mu` and gradient
+    With learning rate :math:`\eta`, momentum :math:`\mu` and gradient
     :math:`g`, each step updates the velocity :math:`v` and parameters
-    :math:`\\theta`:
+    :math:`\theta`:
 
     .. math::
 
-        v \\leftarrow \\mu v - \\eta g, \\qquad
-        \\theta \\leftarrow \\theta +
-        \\begin{cases} \\mu v - \\eta g & \\text{Nesterov} \\\\
-                       v & \\text{otherwise.} \\end{cases}
+        v \leftarrow \mu v - \eta g, \qquad
+        \theta \leftarrow \theta +
+        \begin{cases} \mu v - \eta g & \text{Nesterov} \\
+                       v & \text{otherwise.} \end{cases}
 
     The learning rate follows a schedule: ``'constant'``; ``'invscaling'``,
-    :math:`\\eta_t = \\eta_0 / (t + 1)^{p}` after each epoch, with :math:`t`
+    :math:`\eta_t = \eta_0 / (t + 1)^{p}` after each epoch, with :math:`t`
     the number of samples seen; or ``'adaptive'``, divided by 5 each time
     training stalls (see :meth:`on_plateau`).
 
@@ -34,11 +34,11 @@ class SGD:
     dtype : numpy dtype
         Floating dtype of the parameters.
     learning_rate_init : float
-        Initial learning rate :math:`\\eta_0`.
+        Initial learning rate :math:`\eta_0`.
     schedule : {'constant', 'invscaling', 'adaptive'}
         Learning-rate schedule.
     momentum : float
-        Momentum :math:`\\mu` in [0, 1].
+        Momentum :math:`\mu` in [0, 1].
     nesterov : bool
         Whether to use Nesterov's momentum.
     power_t : float
@@ -108,19 +108,19 @@ class SGD:
 
 
 class Adam:
-    """Adam: steps scaled by running estimates of the gradient's moments.
+    r"""Adam: steps scaled by running estimates of the gradient's moments.
 
     With :math:`t` the number of steps taken so far (including this one),
 
     .. math::
 
-        m \\leftarrow \\beta_1 m + (1 - \\beta_1) g, \\qquad
-        v \\leftarrow \\beta_2 v + (1 - \\beta_2) g^2,
+        m \leftarrow \beta_1 m + (1 - \beta_1) g, \qquad
+        v \leftarrow \beta_2 v + (1 - \beta_2) g^2,
 
-        \\theta \\leftarrow \\theta - \\eta_t \\frac{m}{\\sqrt{v} + \\epsilon},
-        \\qquad \\eta_t = \\eta \\frac{\\sqrt{1 - \\beta_2^t}}{1 - \\beta_1^t},
+        \theta \leftarrow \theta - \eta_t \frac{m}{\sqrt{v} + \epsilon},
+        \qquad \eta_t = \eta \frac{\sqrt{1 - \beta_2^t}}{1 - \beta_1^t},
 
-    where :math:`\\eta_t` folds the bias corrections of both moments into the
+    where :math:`\eta_t` folds the bias corrections of both moments into the
     learning rate (Kingma and Ba, 2014).
 
     Parameters
@@ -130,11 +130,11 @@ class Adam:
     dtype : numpy dtype
         Floating dtype of the parameters.
     learning_rate_init : float
-        Learning rate :math:`\\eta`.
+        Learning rate :math:`\eta`.
     beta_1, beta_2 : float
         Decay rates of the first and second moment estimates, in [0, 1).
     epsilon : float
-        Added to :math:`\\sqrt{v}` so the division is always safe.
+        Added to :math:`\sqrt{v}` so the division is always safe.
     """
 
     def __init__(self, n_params, dtype, learning_rate_init, beta_1, beta_2, epsilon):
