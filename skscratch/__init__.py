@@ -1,11 +1,12 @@
 """skscratch: a multi-layer perceptron written from scratch in NumPy.
 
-A drop-in replacement for scikit-learn's ``MLPClassifier``, built so that a
-reader can follow each training step from the maths to the code.
+Drop-in replacements for scikit-learn's ``MLPClassifier`` and ``MLPRegressor``,
+built so that a reader can follow each training step from the maths to the code.
 """
 
 from skscratch._classifier import ScratchMLPClassifier
+from skscratch._regressor import ScratchMLPRegressor
 
 __version__ = "0.1.0"
 
-__all__ = ["ScratchMLPClassifier", "__version__"]
+__all__ = ["ScratchMLPClassifier", "ScratchMLPRegressor", "__version__"]

@@ -15,7 +15,11 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
 
 from skscratch._core.activations import ACTIVATIONS
 from skscratch._core.network import Network, glorot_uniform, predict_logits
@@ -51,6 +55,16 @@ def _flatten(coefs, intercepts):
         dtype = np.float64
     parts = [np.asarray(a, dtype=dtype).ravel() for a in [*coefs, *intercepts]]
     return np.concatenate(parts)
+
+
+def stochastic_solver(estimator):
+    """Make ``partial_fit`` exist only for the stochastic solvers, as in sklearn."""
+    if estimator.solver not in STOCHASTIC_SOLVERS:
+        raise AttributeError(
+            "partial_fit is only available for stochastic optimizers. "
+            f"{estimator.solver} is not stochastic."
+        )
+    return True
 
 
 class BaseScratchMLP(BaseEstimator):
@@ -396,6 +410,18 @@ class BaseScratchMLP(BaseEstimator):
             self.coefs_, self.intercepts_, self._hidden_activations(), X
         )
 
+    def _logits(self, X):
+        """Validate ``X`` against the fit and return the output logits."""
+        self._check_fitted()
+        X = validate_data(
+            self,
+            X,
+            accept_sparse=["csr", "csc"],
+            dtype=(np.float64, np.float32),
+            reset=False,
+        )
+        return self._raw_predict(X)
+
     def fit(self, X, y, sample_weight=None):
         """Fit the model to data matrix X and targets y.
 
@@ -417,6 +443,7 @@ class BaseScratchMLP(BaseEstimator):
         return self._fit(X, y, sample_weight=sample_weight, incremental=False)
 
     def _check_fitted(self):
+        """Raise NotFittedError before the first fit."""
         check_is_fitted(self, ["coefs_", "intercepts_"])
 
     def __getstate__(self):

@@ -95,8 +95,10 @@ def test_output_layer_safe_for_huge_logits(name, dtype):
     assert np.isfinite(loss) and np.isfinite(delta).all()
     if name == "softmax":
         np.testing.assert_allclose(Z.sum(axis=1), 1, rtol=1e-6)
-    if name != "identity":
+    if name in ("softmax", "logistic"):
         assert ((Z >= 0) & (Z <= 1)).all()
+    if name == "exp":
+        assert (Z > 0).all() and np.isfinite(Z).all()
 
 
 def test_softmax_log_loss_value():
@@ -111,6 +113,22 @@ def test_softmax_log_loss_value():
     loss = output_layer("softmax", Z, Y, w, delta, work, row)
     np.testing.assert_allclose(loss, -np.sum(w * np.log(P[np.arange(6), y])))
     np.testing.assert_allclose(delta, (P - Y) * w[:, None])
+
+
+def test_poisson_and_squared_error_values():
+    rng = np.random.RandomState(3)
+    Z = rng.normal(size=(5, 2))
+    Y = rng.poisson(1.5, size=(5, 2)).astype(float)
+    delta, work, row = np.empty_like(Z), np.empty_like(Z), np.empty((5, 1))
+    P = np.exp(Z)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ylogy = np.where(Y > 0, Y * np.log(Y / P), 0.0)
+    expected = np.mean(np.sum(ylogy - Y + P, axis=1))
+    loss = output_layer("exp", Z.copy(), Y, None, delta, work, row)
+    np.testing.assert_allclose(loss, expected, rtol=1e-12)
+    np.testing.assert_allclose(delta, (P - Y) / 5, rtol=1e-12)
+    loss = output_layer("identity", Z.copy(), Y, None, delta, work, row)
+    np.testing.assert_allclose(loss, 0.5 * np.mean(np.sum((Z - Y) ** 2, axis=1)))
 
 
 def test_binary_log_loss_value():
@@ -136,6 +154,8 @@ def _make_problem(hidden, activation, output, n_outputs, seed=0, sparse=False):
         Y = np.eye(n_outputs)[rng.randint(n_outputs, size=n)]
     elif output == "logistic":
         Y = (rng.uniform(size=(n, n_outputs)) > 0.5).astype(float)
+    elif output == "exp":
+        Y = rng.poisson(2.0, size=(n, n_outputs)).astype(float)
     else:
         Y = rng.normal(size=(n, n_outputs))
     sw = rng.uniform(0.1, 3.0, size=n)
@@ -165,7 +185,15 @@ def _relative_gradient_error(net, X, Y, sw, alpha, h=1e-6):
 @pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
 @pytest.mark.parametrize(
     "output, n_outputs",
-    [("softmax", 3), ("logistic", 1), ("logistic", 3), ("identity", 2)],
+    [
+        ("softmax", 3),
+        ("logistic", 1),
+        ("logistic", 3),
+        ("identity", 1),
+        ("identity", 2),
+        ("exp", 1),
+        ("exp", 2),
+    ],
 )
 @pytest.mark.parametrize("weighted", [False, True])
 def test_gradient_matches_finite_differences(activation, output, n_outputs, weighted):

@@ -124,8 +124,8 @@ def relu_backward(A, delta, work):
 
     .. math:: f'(z) = [z > 0] = [A > 0]
 
-    Since :math:`A \ge 0`, ``sign(A)`` is exactly the 0/1 indicator, computed
-    into ``work`` without a boolean temporary.
+    The 0/1 indicator is written straight into the float scratch array
+    ``work`` (no boolean temporary), then multiplies ``delta``.
 
     Parameters
     ----------
@@ -136,7 +136,7 @@ def relu_backward(A, delta, work):
     work : ndarray of shape (n_samples, n_units)
         Scratch space.
     """
-    np.sign(A, out=work)
+    np.greater(A, 0, out=work)
     delta *= work
 
 

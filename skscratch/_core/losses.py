@@ -1,4 +1,4 @@
-r"""Output layers paired with their losses: softmax, logistic and identity.
+r"""Output layers paired with their losses: softmax, logistic, identity and exp.
 
 Each output activation is paired with its *canonical* loss, which is what
 makes the output error of every pair the same simple expression. Writing
@@ -9,7 +9,8 @@ makes the output error of every pair the same simple expression. Writing
     \frac{\partial L}{\partial Z} = P - Y
 
 for softmax with categorical log-loss, for the logistic sigmoid with binary
-log-loss and for the identity with squared error. So the output layer computes
+log-loss, for the identity with squared error and for the exponential with the
+Poisson deviance. So the output layer computes
 the residual :math:`R = P - Y` once, derives the loss value from it, then
 weights it by the sample weights to get the output delta.
 
@@ -19,7 +20,15 @@ normalised to sum to one (``w`` below; ``None`` means :math:`w_i = 1/n`),
 """
 
 import numpy as np
-from scipy.special import expit
+from scipy.special import expit, xlogy
+
+
+def _clip_log(q):
+    r"""Replace ``q`` by :math:`\log q`, q clipped to [eps, 1 - eps], in place."""
+    eps = np.finfo(q.dtype).eps
+    np.maximum(q, eps, out=q)
+    np.minimum(q, 1 - eps, out=q)
+    np.log(q, out=q)
 
 
 def _weighted_sum(values, w):
@@ -45,10 +54,10 @@ def softmax(Z, row):
     row : ndarray of shape (n_samples, 1)
         Scratch space for the row maxima and sums.
     """
-    np.max(Z, axis=1, keepdims=True, out=row)
+    np.maximum.reduce(Z, axis=1, keepdims=True, out=row)
     Z -= row
     np.exp(Z, out=Z)
-    np.sum(Z, axis=1, keepdims=True, out=row)
+    np.add.reduce(Z, axis=1, keepdims=True, out=row)
     Z /= row
 
 
@@ -82,10 +91,8 @@ def log_loss_softmax(P, Y, R, w, work, row):
     """
     np.multiply(P, Y, out=work)
     q = row[:, 0]
-    np.sum(work, axis=1, out=q)
-    eps = np.finfo(P.dtype).eps
-    np.clip(q, eps, 1 - eps, out=q)
-    np.log(q, out=q)
+    np.add.reduce(work, axis=1, out=q)
+    _clip_log(q)
     return -_weighted_sum(q, w)
 
 
@@ -137,11 +144,9 @@ def log_loss_logistic(P, Y, R, w, work, row):
     """
     np.abs(R, out=work)
     np.subtract(1, work, out=work)
-    eps = np.finfo(P.dtype).eps
-    np.clip(work, eps, 1 - eps, out=work)
-    np.log(work, out=work)
+    _clip_log(work)
     q = row[:, 0]
-    np.sum(work, axis=1, out=q)
+    np.add.reduce(work, axis=1, out=q)
     return -_weighted_sum(q, w)
 
 
@@ -158,9 +163,14 @@ def identity(Z, row):
 
 
 def squared_error(P, Y, R, w, work, row):
-    r"""Half the squared error, averaged over the outputs.
+    r"""Half the squared error, summed over the outputs.
 
-    .. math:: \ell_i = \frac{1}{2 K} \sum_k R_{ik}^2
+    .. math:: \ell_i = \frac{1}{2} \sum_k R_{ik}^2
+
+    Its gradient with respect to :math:`Z = P` is exactly :math:`R`, the
+    residual, which is also the step scikit-learn's MLPRegressor takes (it
+    reports the loss averaged over the outputs instead, so for several
+    outputs the two reported values differ by that factor).
 
     Parameters
     ----------
@@ -183,16 +193,73 @@ def squared_error(P, Y, R, w, work, row):
     """
     np.square(R, out=work)
     q = row[:, 0]
-    np.sum(work, axis=1, out=q)
-    return 0.5 * _weighted_sum(q, w) / P.shape[1]
+    np.add.reduce(work, axis=1, out=q)
+    return 0.5 * _weighted_sum(q, w)
 
 
-#: output activation name -> (in-place activation, loss computed from P, Y, R,
-#: whether the loss averages over the outputs rather than summing them).
+def exp(Z, row):
+    r"""Apply the exponential (the inverse of the log link), in place.
+
+    .. math:: P = e^{Z}
+
+    Logits are clipped to :math:`\pm \frac{1}{2} \log(\text{max float})`
+    first (:math:`\pm 354` in float64, :math:`\pm 44` in float32), so ``exp``
+    never overflows, nor do sums of its values, nor does it reach exactly 0.
+
+    Parameters
+    ----------
+    Z : ndarray of shape (n_samples, n_outputs)
+        Logits, overwritten by the predicted means.
+    row : ndarray of shape (n_samples, 1)
+        Scratch space (unused).
+    """
+    bound = 0.5 * np.log(np.finfo(Z.dtype).max)
+    np.clip(Z, -bound, bound, out=Z)
+    np.exp(Z, out=Z)
+
+
+def poisson_deviance(P, Y, R, w, work, row):
+    r"""Half the Poisson deviance of predicted means, summed over the outputs.
+
+    .. math:: \ell_i = \sum_k \left[ Y_{ik} \log \frac{Y_{ik}}{P_{ik}}
+              - Y_{ik} + P_{ik} \right]
+
+    (with :math:`0 \log 0 = 0`). With :math:`P = e^Z` its gradient with respect
+    to :math:`Z` is :math:`P - Y = R`: the log link is canonical for Poisson.
+
+    Parameters
+    ----------
+    P : ndarray of shape (n_samples, n_outputs)
+        Predicted means, positive.
+    Y : ndarray of shape (n_samples, n_outputs)
+        Non-negative targets.
+    R : ndarray of shape (n_samples, n_outputs)
+        Residual :math:`P - Y`.
+    w : ndarray of shape (n_samples,) or None
+        Normalised sample weights.
+    work : ndarray of shape (n_samples, n_outputs)
+        Scratch space.
+    row : ndarray of shape (n_samples, 1)
+        Scratch space.
+
+    Returns
+    -------
+    loss : float
+    """
+    np.divide(Y, P, out=work)
+    xlogy(Y, work, out=work)
+    work += R
+    q = row[:, 0]
+    np.add.reduce(work, axis=1, out=q)
+    return _weighted_sum(q, w)
+
+
+#: output activation name -> (in-place activation, loss computed from P, Y, R).
 OUTPUTS = {
-    "softmax": (softmax, log_loss_softmax, False),
-    "logistic": (logistic, log_loss_logistic, False),
-    "identity": (identity, squared_error, True),
+    "softmax": (softmax, log_loss_softmax),
+    "logistic": (logistic, log_loss_logistic),
+    "identity": (identity, squared_error),
+    "exp": (exp, poisson_deviance),
 }
 
 
@@ -201,8 +268,7 @@ def output_layer(name, Z, Y, w, delta, work, row):
 
     In place: ``Z`` becomes the predictions :math:`P = g(Z)` and ``delta``
     becomes :math:`\partial L / \partial Z = w \odot (P - Y)` (the weights
-    :math:`w_i` scale each row; with ``w`` None they are all :math:`1/n`). A loss
-    that averages over the :math:`K` outputs divides the delta by :math:`K` too.
+    :math:`w_i` scale each row; with ``w`` None they are all :math:`1/n`).
 
     Parameters
     ----------
@@ -226,14 +292,12 @@ def output_layer(name, Z, Y, w, delta, work, row):
     loss : float
         Weighted mean loss of the batch (without any penalty).
     """
-    activate, loss_fn, mean_over_outputs = OUTPUTS[name]
+    activate, loss_fn = OUTPUTS[name]
     activate(Z, row)
     np.subtract(Z, Y, out=delta)
     loss = loss_fn(Z, Y, delta, w, work, row)
-    scale = 1.0 / Z.shape[1] if mean_over_outputs else 1.0
     if w is None:
-        delta *= scale / Z.shape[0]
+        delta *= 1.0 / Z.shape[0]
     else:
-        np.multiply(w, scale, out=row[:, 0])
-        delta *= row
+        delta *= w[:, np.newaxis]
     return loss

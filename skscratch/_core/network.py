@@ -212,6 +212,7 @@ class Workspace:
             self.grad, self.net.layer_units
         )
         self.reg = np.empty(self.net.n_coef, dtype)
+        self.ones = np.ones(n, dtype)
 
 
 def _matmul(A, B, out):
@@ -275,7 +276,7 @@ def backward(net, X, ws, n):
             ws.grad_coefs[l][...] = A_prev.T @ delta
         else:
             np.matmul(A_prev.T, delta, out=ws.grad_coefs[l])
-        np.sum(delta, axis=0, out=ws.grad_intercepts[l])
+        np.matmul(ws.ones[:n], delta, out=ws.grad_intercepts[l])  # column sums
         if l > 0:
             delta_prev = ws.deltas[l - 1][:n]
             np.matmul(delta, net.coefs[l].T, out=delta_prev)

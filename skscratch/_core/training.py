@@ -29,11 +29,11 @@ def _gather_batch(X, Y, sw, start, stop, order, ws):
         return X[start:stop], Y[start:stop], swb
     m, idx = stop - start, order[start:stop]
     if ws.X is not None:
-        Xb = np.take(X, idx, axis=0, out=ws.X[:m], mode="clip")
+        Xb = X.take(idx, axis=0, out=ws.X[:m], mode="clip")
     else:
         Xb = X[idx]
-    Yb = np.take(Y, idx, axis=0, out=ws.Y[:m], mode="clip")
-    swb = None if sw is None else np.take(sw, idx, out=ws.sw[:m], mode="clip")
+    Yb = Y.take(idx, axis=0, out=ws.Y[:m], mode="clip")
+    swb = None if sw is None else sw.take(idx, out=ws.sw[:m], mode="clip")
     return Xb, Yb, swb
 
 

@@ -1,0 +1,244 @@
+"""ScratchMLPRegressor: a drop-in replacement for scikit-learn's MLPRegressor."""
+
+import numpy as np
+from sklearn.base import RegressorMixin
+from sklearn.metrics import r2_score
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import column_or_1d, validate_data
+
+from skscratch._base import BaseScratchMLP, stochastic_solver
+from skscratch._core.losses import exp as inplace_exp
+from skscratch._docs import fill_doc
+
+OUTPUT_OF_LOSS = {"squared_error": "identity", "poisson": "exp"}
+
+
+@fill_doc
+class ScratchMLPRegressor(RegressorMixin, BaseScratchMLP):
+    r"""Multi-layer perceptron regressor written from scratch in NumPy.
+
+    A drop-in replacement for :class:`sklearn.neural_network.MLPRegressor`:
+    the same parameters with the same defaults and meaning, the same fitted
+    attributes and methods. It minimises half the squared error with an
+    identity output, or half the Poisson deviance with an exponential output
+    (a log link), with L-BFGS, SGD or Adam.
+
+    Parameters
+    ----------
+    loss : {'squared_error', 'poisson'}, default='squared_error'
+        Loss to minimise. 'squared_error' is
+        :math:`\frac{1}{2} \sum_k (p_k - y_k)^2` per sample with an identity
+        output; 'poisson' is half the Poisson deviance
+        :math:`\sum_k [y_k \log(y_k / p_k) - y_k + p_k]` with predictions
+        :math:`p = e^{z}`, for non-negative targets such as counts.
+
+    %(shared_parameters)s
+
+    Attributes
+    ----------
+    loss_ : float
+        Loss at the end of training.
+
+    best_loss_ : float or None
+        Lowest training loss reached; None with early stopping.
+
+    loss_curve_ : list of shape (n_iter_,)
+        Loss after each iteration (L-BFGS included).
+
+    validation_scores_ : list of shape (n_iter_,) or None
+        Validation :math:`R^2` after each epoch with early stopping, else None.
+
+    best_validation_score_ : float or None
+        Best validation :math:`R^2` with early stopping, else None.
+
+    t_ : int
+        Number of training samples seen by the solver.
+
+    coefs_ : list of shape (n_layers - 1,)
+        ``coefs_[i]`` is the weight matrix from layer i to layer i + 1.
+
+    intercepts_ : list of shape (n_layers - 1,)
+        ``intercepts_[i]`` is the bias vector of layer i + 1.
+
+    n_features_in_ : int
+        Number of features seen during fit.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features seen during fit, when they are all strings.
+
+    n_iter_ : int
+        Number of iterations the solver ran.
+
+    n_layers_ : int
+        Number of layers, input and output included.
+
+    n_outputs_ : int
+        Number of outputs.
+
+    out_activation_ : str
+        Name of the output activation ('identity', or 'exp' for Poisson).
+
+    See Also
+    --------
+    sklearn.neural_network.MLPRegressor : The estimator this one replaces.
+    ScratchMLPClassifier : The classifier built on the same core.
+
+    Notes
+    -----
+    For several outputs, scikit-learn reports the squared error averaged over
+    the outputs while its gradient is that of the sum; this estimator takes
+    the same steps and reports the sum, the loss those steps actually descend.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_regression
+    >>> from skscratch import ScratchMLPRegressor
+    >>> X, y = make_regression(n_samples=200, n_features=5, random_state=0)
+    >>> reg = ScratchMLPRegressor(solver="lbfgs", max_iter=500, random_state=0)
+    >>> reg.fit(X, y).score(X, y) > 0.95
+    True
+    """
+
+    _parameter_constraints: dict = {
+        **BaseScratchMLP._parameter_constraints,
+        "loss": [StrOptions(set(OUTPUT_OF_LOSS))],
+    }
+
+    def __init__(
+        self,
+        loss="squared_error",
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+    ):
+        self.loss = loss
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+
+    # ----------------------------------------------------- targets and scores
+    def _is_classifier(self):
+        return False
+
+    @property
+    def _output(self):
+        """Output activation: identity, or exp (log link) for Poisson."""
+        return OUTPUT_OF_LOSS[self.loss]
+
+    def _validate_input(self, X, y, incremental, reset):
+        """Validate X and y; return y as a 2-D float matrix."""
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            multi_output=True,
+            y_numeric=True,
+            dtype=(np.float64, np.float32),
+            reset=reset,
+        )
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        if self.loss == "poisson" and np.any(y < 0):
+            raise ValueError(
+                "Some value(s) of y are negative which is not allowed for "
+                "Poisson regression."
+            )
+        return X, y.reshape(y.shape[0], -1)
+
+    def _targets_to_y(self, Y):
+        return Y.ravel() if Y.shape[1] == 1 else Y
+
+    def _predictions(self, Z):
+        """Turn output logits into predictions, in place."""
+        if self._output == "exp":
+            inplace_exp(Z, None)
+        return Z.ravel() if Z.shape[1] == 1 else Z
+
+    def _score_raw(self, raw, y, sample_weight):
+        """:math:`R^2` of the predictions encoded by the logits ``raw``."""
+        return r2_score(y, self._predictions(raw), sample_weight=sample_weight)
+
+    # ---------------------------------------------------------- training API
+    @available_if(stochastic_solver)
+    def partial_fit(self, X, y, sample_weight=None):
+        """Update the model with one epoch over the given data.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            The target values.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples.
+
+        Returns
+        -------
+        self : object
+            The updated estimator.
+        """
+        self._validate_params()
+        return self._fit(X, y, sample_weight=sample_weight, incremental=True)
+
+    def predict(self, X):
+        """Predict using the multi-layer perceptron.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            The predicted values.
+        """
+        return self._predictions(self._logits(X))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.positive_only = self.loss == "poisson"
+        return tags
