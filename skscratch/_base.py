@@ -196,7 +196,7 @@ class BaseScratchMLP(BaseEstimator):
             warnings.warn(
                 "Got `batch_size` less than 1 or larger than "
                 "sample size. It is going to be clipped",
-                stacklevel=4,
+                stacklevel=5,
             )
         return int(np.clip(self.batch_size, 1, n_samples))
 
@@ -481,4 +481,4 @@ def _warn_lbfgs(result, n_iter, max_iter):
         "\nYou might also want to scale the data as shown in:\n"
         "    https://scikit-learn.org/stable/modules/preprocessing.html"
     )
-    warnings.warn(msg, ConvergenceWarning, stacklevel=3)
+    warnings.warn(msg, ConvergenceWarning, stacklevel=5)
