@@ -6,6 +6,7 @@ core's training loops, and owns everything a user sees: warnings, verbose
 lines and fitted attributes.
 """
 
+import copy
 import warnings
 from numbers import Integral, Real
 
@@ -25,6 +26,7 @@ from skscratch._core.activations import ACTIVATIONS
 from skscratch._core.network import Network, glorot_uniform, predict_logits
 from skscratch._core.optimizers import make_optimizer
 from skscratch._core.training import (
+    Diverged,
     Plateau,
     make_workspace,
     minimize_lbfgs,
@@ -196,7 +198,7 @@ class BaseScratchMLP(BaseEstimator):
             warnings.warn(
                 "Got `batch_size` less than 1 or larger than "
                 "sample size. It is going to be clipped",
-                stacklevel=5,
+                stacklevel=6,
             )
         return int(np.clip(self.batch_size, 1, n_samples))
 
@@ -213,7 +215,27 @@ class BaseScratchMLP(BaseEstimator):
 
     # -------------------------------------------------------------- fitting
     def _fit(self, X, y, sample_weight=None, incremental=False):
-        """Validate, (re)build the network and train it."""
+        """Validate, (re)build the network and train it.
+
+        Training that diverges (a non-finite loss, or non-finite weights at
+        the end) raises ValueError and leaves the estimator exactly as it was
+        before the call: a fitted model stays usable, an unfitted one unfitted.
+        """
+        before = copy.deepcopy(self.__dict__)
+        try:
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                return self._fit_unguarded(X, y, sample_weight, incremental)
+        except (Diverged, _NonFiniteWeights) as exc:
+            self.__dict__.clear()
+            self.__dict__.update(before)
+            raise ValueError(
+                f"Training diverged ({exc}). The estimator is left as it was "
+                "before this call. Lower learning_rate_init (it is "
+                f"{self.learning_rate_init}), or scale the input data, e.g. with "
+                "StandardScaler."
+            ) from exc
+
+    def _fit_unguarded(self, X, y, sample_weight, incremental):
         hidden = self._hidden_sizes()
         first_pass = not hasattr(self, "coefs_") or (
             not self.warm_start and not incremental
@@ -237,9 +259,9 @@ class BaseScratchMLP(BaseEstimator):
         else:
             self._fit_lbfgs(net, X, Y, sample_weight)
         if not np.isfinite(net.theta).all():
-            raise ValueError(
-                "Solver produced non-finite parameter weights. The input data may"
-                " contain large values and need to be preprocessed."
+            raise _NonFiniteWeights(
+                "the solver produced non-finite parameter weights; the input "
+                "data may contain large values and need to be preprocessed"
             )
         return self
 
@@ -342,11 +364,11 @@ class BaseScratchMLP(BaseEstimator):
                         f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
                         "reached and the optimization hasn't converged yet.",
                         ConvergenceWarning,
-                        stacklevel=4,
+                        stacklevel=5,
                     )
         except KeyboardInterrupt:
             np.copyto(net.theta, epoch_start)
-            warnings.warn("Training interrupted by user.", stacklevel=4)
+            warnings.warn("Training interrupted by user.", stacklevel=5)
         if self.early_stopping:
             np.copyto(net.theta, best_theta)
 
@@ -458,6 +480,10 @@ class BaseScratchMLP(BaseEstimator):
         return tags
 
 
+class _NonFiniteWeights(ArithmeticError):
+    """Raised when training ends with weights that are not all finite."""
+
+
 def optimizer_size(optimizer):
     """Return the number of parameters an optimizer's state is sized for."""
     return optimizer._scratch.size
@@ -481,4 +507,4 @@ def _warn_lbfgs(result, n_iter, max_iter):
         "\nYou might also want to scale the data as shown in:\n"
         "    https://scikit-learn.org/stable/modules/preprocessing.html"
     )
-    warnings.warn(msg, ConvergenceWarning, stacklevel=5)
+    warnings.warn(msg, ConvergenceWarning, stacklevel=6)

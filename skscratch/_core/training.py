@@ -10,11 +10,17 @@ L-BFGS instead hands the flat parameter vector and the full-batch
 loss-and-gradient function to ``scipy.optimize.minimize``.
 """
 
+import math
+
 import numpy as np
 import scipy.optimize
 import scipy.sparse as sp
 
 from skscratch._core.network import Workspace, loss_and_gradient
+
+
+class Diverged(ArithmeticError):
+    """Raised when the loss of a batch is not a finite number."""
 
 
 def _gather_batch(X, Y, sw, start, stop, order, ws):
@@ -41,7 +47,8 @@ def run_epoch(net, optimizer, X, Y, sw, alpha, batch_size, order, ws):
     """Make one pass over the data, one optimizer step per mini-batch.
 
     A batch whose sample weights sum to zero carries no information: it is
-    skipped rather than divided by zero.
+    skipped rather than divided by zero. A batch whose loss is not finite
+    stops the epoch, before its step, with :class:`Diverged`.
 
     Parameters
     ----------
@@ -67,6 +74,11 @@ def run_epoch(net, optimizer, X, Y, sw, alpha, batch_size, order, ws):
     -------
     loss : float
         Mean over the epoch of the batch losses, each weighted by its size.
+
+    Raises
+    ------
+    Diverged
+        When a batch loss is infinite or NaN.
     """
     n_samples, total = X.shape[0], 0.0
     for start in range(0, n_samples, batch_size):
@@ -75,6 +87,8 @@ def run_epoch(net, optimizer, X, Y, sw, alpha, batch_size, order, ws):
         if swb is not None and not swb.sum() > 0:
             continue
         batch_loss = loss_and_gradient(net, Xb, Yb, swb, alpha, ws)
+        if not math.isfinite(batch_loss):
+            raise Diverged(f"non-finite loss {batch_loss} in the batch at row {start}")
         optimizer.step(net.theta, ws.grad)
         total += batch_loss * (stop - start)
     return total / n_samples
