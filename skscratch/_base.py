@@ -221,7 +221,11 @@ class BaseScratchMLP(BaseEstimator):
         the end) raises ValueError and leaves the estimator exactly as it was
         before the call: a fitted model stays usable, an unfitted one unfitted.
         """
-        before = copy.deepcopy(self.__dict__)
+        params = self.get_params(deep=False)
+        before = {
+            key: value if key in params else copy.deepcopy(value)
+            for key, value in self.__dict__.items()
+        }
         try:
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 return self._fit_unguarded(X, y, sample_weight, incremental)
