@@ -173,9 +173,10 @@ class BaseScratchMLP(BaseEstimator):
         self.coefs_, self.intercepts_ = net.coefs, net.intercepts
         self.loss_curve_ = []
         self._no_improvement_count = 0
-        self.best_loss_ = None if self.early_stopping else np.inf
-        self.validation_scores_ = [] if self.early_stopping else None
-        self.best_validation_score_ = -np.inf if self.early_stopping else None
+        early_stopping = self.early_stopping and self.solver in STOCHASTIC_SOLVERS
+        self.best_loss_ = None if early_stopping else np.inf
+        self.validation_scores_ = [] if early_stopping else None
+        self.best_validation_score_ = -np.inf if early_stopping else None
         if hasattr(self, "_optimizer"):
             del self._optimizer
 
@@ -214,12 +215,13 @@ class BaseScratchMLP(BaseEstimator):
         return sample_weight
 
     # -------------------------------------------------------------- fitting
-    def _fit(self, X, y, sample_weight=None, incremental=False):
+    def _fit(self, X, y, sample_weight=None, incremental=False, classes=None):
         """Validate, (re)build the network and train it.
 
-        Training that diverges (a non-finite loss, or non-finite weights at
-        the end) raises ValueError and leaves the estimator exactly as it was
-        before the call: a fitted model stays usable, an unfitted one unfitted.
+        A call that fails, for bad input or because training diverged (a
+        non-finite loss, or non-finite weights at the end), leaves the
+        estimator exactly as it was before: a fitted model stays usable, an
+        unfitted one unfitted. Divergence is reported as a ValueError.
         """
         params = self.get_params(deep=False)
         before = {
@@ -228,10 +230,12 @@ class BaseScratchMLP(BaseEstimator):
         }
         try:
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                return self._fit_unguarded(X, y, sample_weight, incremental)
-        except (Diverged, _NonFiniteWeights) as exc:
+                return self._fit_unguarded(X, y, sample_weight, incremental, classes)
+        except Exception as exc:
             self.__dict__.clear()
             self.__dict__.update(before)
+            if not isinstance(exc, Diverged | _NonFiniteWeights):
+                raise
             raise ValueError(
                 f"Training diverged ({exc}). The estimator is left as it was "
                 "before this call. Lower learning_rate_init (it is "
@@ -239,12 +243,12 @@ class BaseScratchMLP(BaseEstimator):
                 "StandardScaler."
             ) from exc
 
-    def _fit_unguarded(self, X, y, sample_weight, incremental):
+    def _fit_unguarded(self, X, y, sample_weight, incremental, classes):
         hidden = self._hidden_sizes()
         first_pass = not hasattr(self, "coefs_") or (
             not self.warm_start and not incremental
         )
-        X, Y = self._validate_input(X, y, incremental, reset=first_pass)
+        X, Y = self._validate_input(X, y, incremental, first_pass, classes)
         sample_weight = self._validate_sample_weight(sample_weight, X)
         layer_units = [X.shape[1], *hidden, Y.shape[1]]
         self._random_state = check_random_state(self.random_state)
@@ -418,7 +422,9 @@ class BaseScratchMLP(BaseEstimator):
             return False
         if self.verbose:
             stop = (
-                " Learning rate too small." if self.learning_rate == "adaptive" else ""
+                " Learning rate too small."
+                if self.solver == "sgd" and self.learning_rate == "adaptive"
+                else ""
             )
             print(f"{msg}{stop} Stopping.")
         return True

@@ -180,8 +180,13 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
             "softmax" if self._label_binarizer.y_type_ == "multiclass" else "logistic"
         )
 
-    def _validate_input(self, X, y, incremental, reset):
-        """Validate X and y and encode y as a 0/1 target matrix."""
+    def _validate_input(self, X, y, incremental, reset, classes=None):
+        """Validate X and y and encode y as a 0/1 target matrix.
+
+        The label encoder is fitted on ``y`` by a fresh ``fit``, and on
+        ``classes`` by the first ``partial_fit``; later calls check that ``y``
+        holds no label the model has no output for.
+        """
         X, y = validate_data(
             self,
             X,
@@ -194,14 +199,20 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         check_classification_targets(y)
-        if not hasattr(self, "classes_") or (not self.warm_start and not incremental):
-            self._label_binarizer = LabelBinarizer().fit(y)
-            self.classes_ = self._label_binarizer.classes_
-            if len(self.classes_) < 2:
+        if incremental and not hasattr(self, "classes_"):
+            lb = LabelBinarizer().fit(y if _is_multilabel(y) else classes)
+            if len(lb.classes_) < 2:
+                raise ValueError("classes must contain at least 2 classes.")
+            self._label_binarizer, self.classes_ = lb, lb.classes_
+            self._check_labels_known(y, incremental)
+        elif not hasattr(self, "classes_") or not (self.warm_start or incremental):
+            lb = LabelBinarizer().fit(y)
+            if len(lb.classes_) < 2:
                 raise ValueError(
                     "The classifier needs samples of at least 2 classes in the "
-                    f"data, but the data contains only one class: {self.classes_[0]!r}"
+                    f"data, but the data contains only one class: {lb.classes_[0]!r}"
                 )
+            self._label_binarizer, self.classes_ = lb, lb.classes_
         else:
             self._check_labels_known(y, incremental)
         Y = self._label_binarizer.transform(y)
@@ -273,12 +284,9 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
                     f"`classes={classes!r}` is not the same as on last call to "
                     f"partial_fit, was: {self.classes_!r}"
                 )
-        if first_call:
-            lb = LabelBinarizer().fit(y if _is_multilabel(y) else classes)
-            self._label_binarizer, self.classes_ = lb, lb.classes_
-            if len(self.classes_) < 2:
-                raise ValueError("classes must contain at least 2 classes.")
-        return self._fit(X, y, sample_weight=sample_weight, incremental=True)
+        return self._fit(
+            X, y, sample_weight=sample_weight, incremental=True, classes=classes
+        )
 
     # ---------------------------------------------------------------- predict
     def predict(self, X):

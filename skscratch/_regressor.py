@@ -167,7 +167,7 @@ class ScratchMLPRegressor(RegressorMixin, BaseScratchMLP):
         """Output activation: identity, or exp (log link) for Poisson."""
         return OUTPUT_OF_LOSS[self.loss]
 
-    def _validate_input(self, X, y, incremental, reset):
+    def _validate_input(self, X, y, incremental, reset, classes=None):
         """Validate X and y; return y as a 2-D float matrix."""
         X, y = validate_data(
             self,
