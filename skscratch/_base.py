@@ -7,7 +7,10 @@ lines and fitted attributes.
 """
 
 import copy
+import functools
+import os
 import warnings
+from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
@@ -21,6 +24,7 @@ from sklearn.utils.validation import (
     check_is_fitted,
     validate_data,
 )
+from threadpoolctl import ThreadpoolController
 
 from skscratch._core.activations import ACTIVATIONS
 from skscratch._core.network import Network, glorot_uniform, predict_logits
@@ -57,6 +61,44 @@ def _flatten(coefs, intercepts):
         dtype = np.float64
     parts = [np.asarray(a, dtype=dtype).ravel() for a in [*coefs, *intercepts]]
     return np.concatenate(parts)
+
+
+@functools.cache
+def _scipy_own_blas():
+    """Return the BLAS libraries SciPy's wheels brought in beside NumPy's."""
+    try:
+        controllers = ThreadpoolController().lib_controllers
+    except Exception:  # an unusual platform: then leave every pool alone
+        return []
+    folder = lambda lc: os.path.basename(os.path.dirname(lc.filepath))  # noqa: E731
+    return [
+        lc
+        for lc in controllers
+        if lc.user_api == "blas" and folder(lc).startswith("scipy")
+    ]
+
+
+@contextmanager
+def single_threaded_scipy_blas():
+    """Run L-BFGS with SciPy's own BLAS pool limited to one thread.
+
+    NumPy and SciPy wheels each ship an OpenBLAS with its own thread pool.
+    L-BFGS-B calls SciPy's BLAS on vectors of a few thousand parameters
+    between NumPy's matrix products; two pools of spinning threads on the same
+    cores then slow both down several times over (10x on digits, 2 cores). The
+    vector operations gain nothing from threads, so SciPy's pool gets one
+    thread for the duration; NumPy's, which does the heavy work, keeps its own.
+    Where both share one BLAS library nothing is changed.
+    """
+    libraries = _scipy_own_blas()
+    saved = [lc.get_num_threads() for lc in libraries]
+    for lc in libraries:
+        lc.set_num_threads(1)
+    try:
+        yield
+    finally:
+        for lc, n in zip(libraries, saved, strict=True):
+            lc.set_num_threads(n)
 
 
 def stochastic_solver(estimator):
@@ -285,17 +327,18 @@ class BaseScratchMLP(BaseEstimator):
                     f"loss = {self.loss_curve_[-1]:.8f}"
                 )
 
-        result = minimize_lbfgs(
-            net,
-            X,
-            Y,
-            sample_weight,
-            self.alpha,
-            self.max_iter,
-            self.max_fun,
-            self.tol,
-            callback=record,
-        )
+        with single_threaded_scipy_blas():
+            result = minimize_lbfgs(
+                net,
+                X,
+                Y,
+                sample_weight,
+                self.alpha,
+                self.max_iter,
+                self.max_fun,
+                self.tol,
+                callback=record,
+            )
         self.n_iter_ = min(result.nit, self.max_iter)
         self.loss_ = float(result.fun)
         self.best_loss_ = min([self.loss_, *self.loss_curve_])
