@@ -11,8 +11,18 @@ Every activation :math:`f` comes as a pair of functions that never allocate:
   stored. ``work`` is a scratch array of the same shape as ``A``.
 """
 
+import functools
+
 import numpy as np
 from scipy.special import expit
+
+
+@functools.cache
+def _zero_row(width, dtype):
+    """Return a read-only row of zeros (cached; shared by every call)."""
+    row = np.zeros(width, dtype=dtype)
+    row.flags.writeable = False
+    return row
 
 
 def identity(Z):
@@ -111,12 +121,15 @@ def relu(Z):
 
     .. math:: f(z) = \max(0, z)
 
+    The zero is a row broadcast over ``Z``: NumPy's vectorised loop for two
+    arrays is about twice as fast as its loop for an array and a scalar.
+
     Parameters
     ----------
     Z : ndarray of shape (n_samples, n_units)
         Pre-activations, overwritten by the activations.
     """
-    np.maximum(Z, 0, out=Z)
+    np.maximum(Z, _zero_row(Z.shape[1], Z.dtype), out=Z)
 
 
 def relu_backward(A, delta, work):
