@@ -11,11 +11,13 @@ import functools
 import os
 import warnings
 from contextlib import contextmanager
+from dataclasses import dataclass
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import check_scoring, get_scorer_names, log_loss, make_scorer
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
@@ -27,7 +29,15 @@ from sklearn.utils.validation import (
 from threadpoolctl import ThreadpoolController
 
 from skscratch._core.activations import ACTIVATIONS
-from skscratch._core.network import Network, glorot_uniform, predict_logits
+from skscratch._core.losses import evaluate_loss
+from skscratch._core.network import (
+    Network,
+    Penalty,
+    glorot_uniform,
+    he_normal,
+    predict_logits,
+    split_flat,
+)
 from skscratch._core.optimizers import make_optimizer
 from skscratch._core.training import (
     Diverged,
@@ -37,7 +47,7 @@ from skscratch._core.training import (
     run_epoch,
 )
 
-STOCHASTIC_SOLVERS = ("sgd", "adam")
+STOCHASTIC_SOLVERS = ("sgd", "adam", "rmsprop", "adamw")
 
 
 def _intact_views(arrays, views):
@@ -101,6 +111,41 @@ def single_threaded_scipy_blas():
             lc.set_num_threads(n)
 
 
+@dataclass
+class ValidationSet:
+    """Held-out data scored after every epoch.
+
+    Parameters
+    ----------
+    X : ndarray or sparse matrix of shape (n_samples, n_features)
+        Inputs.
+    y : ndarray
+        Targets as the user gave them (labels, for scorers).
+    Y : ndarray of shape (n_samples, n_outputs)
+        Targets as the network sees them (for the loss).
+    sample_weight : ndarray of shape (n_samples,) or None
+        Weights of the samples.
+    scorer : callable or None
+        The ``scoring`` scorer; None scores with the estimator's own metric.
+    """
+
+    X: object
+    y: np.ndarray
+    Y: np.ndarray
+    sample_weight: np.ndarray = None
+    scorer: object = None
+
+    def astype(self, dtype):
+        """Return the set with inputs, targets and weights in ``dtype``."""
+        sw = self.sample_weight
+        return ValidationSet(
+            self.X.astype(dtype, copy=False),
+            self.y,
+            self.Y.astype(dtype),
+            None if sw is None else sw.astype(dtype, copy=False),
+        )
+
+
 def stochastic_solver(estimator):
     """Make ``partial_fit`` exist only for the stochastic solvers, as in sklearn."""
     if estimator.solver not in STOCHASTIC_SOLVERS:
@@ -122,8 +167,8 @@ class BaseScratchMLP(BaseEstimator):
             "array-like",
             Interval(Integral, 1, None, closed="left"),
         ],
-        "activation": [StrOptions(set(ACTIVATIONS))],
-        "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
+        "activation": [StrOptions(set(ACTIVATIONS)), list, tuple],
+        "solver": [StrOptions({"lbfgs", *STOCHASTIC_SOLVERS})],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [
             StrOptions({"auto"}),
@@ -150,6 +195,11 @@ class BaseScratchMLP(BaseEstimator):
             Options(Real, {np.inf}),
         ],
         "max_fun": [Interval(Integral, 1, None, closed="left")],
+        "dropout": [Interval(Real, 0, 1, closed="left"), list, tuple],
+        "l1_ratio": [Interval(Real, 0, 1, closed="both")],
+        "init": [StrOptions({"glorot", "he"})],
+        "scoring": [None, StrOptions(set(get_scorer_names())), callable],
+        "max_grad_norm": [None, Interval(Real, 0, None, closed="neither")],
     }
 
     # ------------------------------------------------------------------ helpers
@@ -161,9 +211,38 @@ class BaseScratchMLP(BaseEstimator):
             raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes}.")
         return [int(s) for s in sizes]
 
-    def _hidden_activations(self):
-        """Activation name of every hidden layer."""
-        return (self.activation,) * (len(self.coefs_) - 1)
+    def _hidden_activations(self, n_hidden=None):
+        """Activation name of every hidden layer (one name, or one per layer)."""
+        if n_hidden is None:
+            n_hidden = len(self.coefs_) - 1
+        if isinstance(self.activation, str):
+            return (self.activation,) * n_hidden
+        names = tuple(self.activation)
+        unknown = [name for name in names if name not in ACTIVATIONS]
+        if unknown or len(names) != n_hidden:
+            raise ValueError(
+                "activation must be one of "
+                f"{sorted(ACTIVATIONS)} or a list with one of them per hidden "
+                f"layer ({n_hidden}); got {self.activation!r}."
+            )
+        return names
+
+    def _dropout_rates(self, n_hidden):
+        """Dropout rate of every hidden layer (one rate, or one per layer)."""
+        if np.ndim(self.dropout) == 0:
+            return (float(self.dropout),) * n_hidden
+        rates = tuple(float(rate) for rate in self.dropout)
+        if len(rates) != n_hidden or not all(0 <= rate < 1 for rate in rates):
+            raise ValueError(
+                "dropout must be a rate in [0, 1) or a list with one such rate "
+                f"per hidden layer ({n_hidden}); got {self.dropout!r}."
+            )
+        return rates
+
+    def _penalty(self):
+        """Penalty in the loss; AdamW applies ``alpha`` as weight decay instead."""
+        alpha = 0.0 if self.solver == "adamw" else self.alpha
+        return Penalty(alpha, self.l1_ratio)
 
     def _network(self):
         """Return the fitted network, bound to the flat buffer.
@@ -173,16 +252,19 @@ class BaseScratchMLP(BaseEstimator):
         from their values and they become views of it again.
         """
         units = (self.coefs_[0].shape[0], *(c.shape[1] for c in self.coefs_))
+        n_hidden = len(units) - 2
+        layers = (self._hidden_activations(n_hidden), self._output)
+        dropout = self._dropout_rates(n_hidden)
         theta = getattr(self, "_theta", None)
         if theta is not None:
-            net = Network(units, self._hidden_activations(), self._output, theta)
+            net = Network(units, *layers, theta, dropout)
             if _intact_views(self.coefs_, net.coefs) and _intact_views(
                 self.intercepts_, net.intercepts
             ):
                 return net
         self._check_parameter_shapes(units)
         self._theta = _flatten(self.coefs_, self.intercepts_)
-        net = Network(units, self._hidden_activations(), self._output, self._theta)
+        net = Network(units, *layers, self._theta, dropout)
         self.coefs_, self.intercepts_ = net.coefs, net.intercepts
         return net
 
@@ -204,18 +286,21 @@ class BaseScratchMLP(BaseEstimator):
         self.n_layers_ = len(layer_units)
         self.n_outputs_ = layer_units[-1]
         self.out_activation_ = self._output
-        init_acts = [self.activation] * (len(layer_units) - 1)
-        self._theta = glorot_uniform(layer_units, init_acts, self._random_state, dtype)
-        net = Network(
-            tuple(layer_units),
-            (self.activation,) * (len(layer_units) - 2),
-            self._output,
-            self._theta,
-        )
-        self.coefs_, self.intercepts_ = net.coefs, net.intercepts
+        hidden = self._hidden_activations(len(layer_units) - 2)
+        if self.init == "he":
+            self._theta = he_normal(layer_units, self._random_state, dtype)
+        else:
+            # One name per weight matrix; the output layer takes the last
+            # hidden layer's (scikit-learn uses its single activation for all).
+            names = [*hidden, hidden[-1] if hidden else self.activation]
+            if isinstance(self.activation, str):
+                names = [self.activation] * (len(layer_units) - 1)
+            self._theta = glorot_uniform(layer_units, names, self._random_state, dtype)
+        self.coefs_, self.intercepts_ = split_flat(self._theta, layer_units)
         self.loss_curve_ = []
         self._no_improvement_count = 0
         early_stopping = self.early_stopping and self.solver in STOCHASTIC_SOLVERS
+        self.validation_loss_curve_ = None
         self.best_loss_ = None if early_stopping else np.inf
         self.validation_scores_ = [] if early_stopping else None
         self.best_validation_score_ = -np.inf if early_stopping else None
@@ -257,7 +342,7 @@ class BaseScratchMLP(BaseEstimator):
         return sample_weight
 
     # -------------------------------------------------------------- fitting
-    def _fit(self, X, y, sample_weight=None, incremental=False, classes=None):
+    def _fit(self, X, y, sample_weight=None, incremental=False, classes=None, val=None):
         """Validate, (re)build the network and train it.
 
         A call that fails, for bad input or because training diverged (a
@@ -272,7 +357,9 @@ class BaseScratchMLP(BaseEstimator):
         }
         try:
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                return self._fit_unguarded(X, y, sample_weight, incremental, classes)
+                return self._fit_unguarded(
+                    X, y, sample_weight, incremental, classes, val
+                )
         except Exception as exc:
             self.__dict__.clear()
             self.__dict__.update(before)
@@ -285,13 +372,16 @@ class BaseScratchMLP(BaseEstimator):
                 "StandardScaler."
             ) from exc
 
-    def _fit_unguarded(self, X, y, sample_weight, incremental, classes):
+    def _fit_unguarded(self, X, y, sample_weight, incremental, classes, val):
         hidden = self._hidden_sizes()
         first_pass = not hasattr(self, "coefs_") or (
             not self.warm_start and not incremental
         )
         X, Y = self._validate_input(X, y, incremental, first_pass, classes)
         sample_weight = self._validate_sample_weight(sample_weight, X)
+        sample_weight = self._weight_classes(Y, sample_weight, incremental)
+        if val is not None:
+            val = self._validate_validation_set(*val)
         layer_units = [X.shape[1], *hidden, Y.shape[1]]
         self._random_state = check_random_state(self.random_state)
         if first_pass:
@@ -305,7 +395,7 @@ class BaseScratchMLP(BaseEstimator):
         if sample_weight is not None:
             sample_weight = sample_weight.astype(dtype, copy=False)
         if self.solver in STOCHASTIC_SOLVERS:
-            self._fit_stochastic(net, X, Y, sample_weight, incremental)
+            self._fit_stochastic(net, X, Y, sample_weight, incremental, val)
         else:
             self._fit_lbfgs(net, X, Y, sample_weight)
         if not np.isfinite(net.theta).all():
@@ -317,6 +407,12 @@ class BaseScratchMLP(BaseEstimator):
 
     def _fit_lbfgs(self, net, X, Y, sample_weight):
         """Train on the full batch with L-BFGS, recording the loss per iteration."""
+        if net.has_dropout:
+            raise ValueError(
+                "dropout needs a stochastic solver: with solver='lbfgs' the loss "
+                "must be a deterministic function of the weights. Use "
+                "solver='adam' (or 'sgd', 'rmsprop', 'adamw'), or dropout=0."
+            )
         self.loss_curve_ = []
 
         def record(intermediate_result):
@@ -333,7 +429,7 @@ class BaseScratchMLP(BaseEstimator):
                 X,
                 Y,
                 sample_weight,
-                self.alpha,
+                self._penalty(),
                 self.max_iter,
                 self.max_fun,
                 self.tol,
@@ -345,10 +441,15 @@ class BaseScratchMLP(BaseEstimator):
         if result.status != 0:
             _warn_lbfgs(result, self.n_iter_, self.max_iter)
 
-    def _split_validation(self, X, Y, sample_weight):
-        """Hold out ``validation_fraction`` of the data when early stopping."""
-        if not self.early_stopping:
-            return X, Y, sample_weight, None
+    def _split_validation(self, X, Y, sample_weight, val):
+        """Return the training data and the validation set, if there is one.
+
+        A validation set given to ``fit`` (``X_val``, ``y_val``) is used as it
+        is; otherwise early stopping holds out ``validation_fraction`` of the
+        training data (stratified for single-output classification).
+        """
+        if val is not None or not self.early_stopping:
+            return X, Y, sample_weight, val
         stratify = Y if self.n_outputs_ == 1 and self._is_classifier() else None
         arrays = [X, Y] if sample_weight is None else [X, Y, sample_weight]
         parts = train_test_split(
@@ -366,29 +467,63 @@ class BaseScratchMLP(BaseEstimator):
                 "The validation set is too small. Increase 'validation_fraction' "
                 "or the size of your dataset."
             )
-        return X_tr, Y_tr, sw_tr, (X_val, self._targets_to_y(Y_val), sw_val)
+        val = ValidationSet(X_val, self._targets_to_y(Y_val), Y_val, sw_val)
+        return X_tr, Y_tr, sw_tr, val
 
-    def _fit_stochastic(self, net, X, Y, sample_weight, incremental):
-        """Train with mini-batch SGD or Adam, epoch by epoch."""
+    def _validate_validation_set(self, X_val, y_val, sample_weight_val):
+        """Check a user's validation set like training data; encode its targets."""
+        if self.solver not in STOCHASTIC_SOLVERS:
+            raise ValueError(
+                "X_val and y_val are used between epochs, by the stochastic "
+                f"solvers only; solver={self.solver!r} has no epochs."
+            )
+        X_val, Y_val = self._validate_input(X_val, y_val, True, False, None)
+        sample_weight_val = self._validate_sample_weight(sample_weight_val, X_val)
+        sample_weight_val = self._weight_classes(Y_val, sample_weight_val, True)
+        return ValidationSet(X_val, self._targets_to_y(Y_val), Y_val, sample_weight_val)
+
+    def _weight_classes(self, Y, sample_weight, reuse):
+        """Fold class weights into the sample weights (classifiers only)."""
+        return sample_weight
+
+    def _fit_stochastic(self, net, X, Y, sample_weight, incremental, val=None):
+        """Train with a stochastic solver, epoch by epoch."""
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
         optimizer = getattr(self, "_optimizer", None)
         if (
             not incremental
             or optimizer is None
-            or optimizer_size(optimizer) != (net.theta.size)
+            or getattr(self, "_optimizer_solver", None) != self.solver
+            or optimizer_size(optimizer) != net.theta.size
         ):
-            params = self.get_params()
             self._optimizer = make_optimizer(
-                self.solver, net.theta.size, net.theta.dtype, params
+                self.solver,
+                net.theta.size,
+                net.theta.dtype,
+                self.get_params(),
+                net.n_coef,
             )
-        X, Y, sample_weight, validation = self._split_validation(X, Y, sample_weight)
+            self._optimizer_solver = self.solver
+        X, Y, sample_weight, val = self._split_validation(X, Y, sample_weight, val)
+        if val is not None:
+            val = val.astype(net.theta.dtype)
+            val.scorer = self._make_scorer()
+            if self.validation_scores_ is None:
+                self.validation_scores_ = []
+            self.validation_loss_curve_ = []
         n_samples = X.shape[0]
         batch_size = self._batch_size(n_samples)
-        ws = make_workspace(net, X, batch_size, self.shuffle)
+        rng = None
+        if net.has_dropout:
+            rng = np.random.default_rng(
+                self._random_state.randint(np.iinfo(np.int32).max)
+            )
+        ws = make_workspace(net, X, batch_size, self.shuffle, rng)
         order = np.arange(n_samples)
         epoch_start = net.theta.copy()
         best_theta = net.theta.copy() if self.early_stopping else None
+        penalty = self._penalty()
         self.n_iter_ = 0
         try:
             for _ in range(self.max_iter):
@@ -401,12 +536,13 @@ class BaseScratchMLP(BaseEstimator):
                     X,
                     Y,
                     sample_weight,
-                    self.alpha,
+                    penalty,
                     batch_size,
                     order if self.shuffle else None,
                     ws,
+                    self.max_grad_norm,
                 )
-                if self._end_epoch(net, loss, n_samples, validation, best_theta):
+                if self._end_epoch(net, loss, n_samples, val, best_theta):
                     break
                 if incremental:
                     break
@@ -423,7 +559,7 @@ class BaseScratchMLP(BaseEstimator):
         if self.early_stopping:
             np.copyto(net.theta, best_theta)
 
-    def _end_epoch(self, net, loss, n_samples, validation, best_theta):
+    def _end_epoch(self, net, loss, n_samples, val, best_theta):
         """Record an epoch, update the stopping criterion; return True to stop."""
         self.n_iter_ += 1
         self.t_ += n_samples
@@ -431,11 +567,10 @@ class BaseScratchMLP(BaseEstimator):
         self.loss_curve_.append(loss)
         if self.verbose:
             print(f"Iteration {self.n_iter_}, loss = {loss:.8f}")
-        if validation is not None:
-            score = self._validation_score(*validation)
-            self.validation_scores_.append(score)
-            if self.verbose:
-                print(f"Validation score: {score:f}")
+        if val is not None:
+            self._record_validation(net, val)
+        if self.early_stopping:
+            score = self.validation_scores_[-1]
             plateau = Plateau(self.tol, True, self.best_validation_score_)
             plateau.count = self._no_improvement_count
             if plateau.update(score):
@@ -472,12 +607,38 @@ class BaseScratchMLP(BaseEstimator):
             print(f"{msg}{stop} Stopping.")
         return True
 
-    def _validation_score(self, X_val, y_val, sw_val):
-        """Score the current network on the held-out set (NaN if it diverged)."""
-        raw = self._raw_predict(X_val)
-        if not np.isfinite(raw).all():
-            return np.nan
-        return float(self._score_raw(raw, y_val, sw_val))
+    def _make_scorer(self):
+        """Build the ``scoring`` scorer once per fit (None: use ``score``)."""
+        if self.scoring is None:
+            return None
+        if self.scoring == "neg_log_loss" and self._is_classifier():
+            # Name every class, so that a validation set missing one scores.
+            return make_scorer(
+                log_loss,
+                greater_is_better=False,
+                response_method="predict_proba",
+                labels=self.classes_,
+            )
+        return check_scoring(self, scoring=self.scoring)
+
+    def _record_validation(self, net, val):
+        """Append this epoch's validation score and loss to their curves."""
+        logits = self._raw_predict(val.X)
+        if not np.isfinite(logits).all():
+            score, loss = np.nan, np.nan
+        else:
+            loss = evaluate_loss(net.output, logits.copy(), val.Y, val.sample_weight)
+            if self.scoring is None:
+                score = float(self._score_raw(logits, val.y, val.sample_weight))
+            else:
+                kwargs = {}
+                if val.sample_weight is not None:
+                    kwargs["sample_weight"] = val.sample_weight
+                score = float(val.scorer(self, val.X, val.y, **kwargs))
+        self.validation_scores_.append(score)
+        self.validation_loss_curve_.append(loss)
+        if self.verbose:
+            print(f"Validation score: {score:f}")
 
     def _raw_predict(self, X):
         """Output logits of the fitted network for validated ``X``."""
@@ -497,7 +658,16 @@ class BaseScratchMLP(BaseEstimator):
         )
         return self._raw_predict(X)
 
-    def fit(self, X, y, sample_weight=None):
+    def fit(
+        self,
+        X,
+        y,
+        sample_weight=None,
+        *,
+        X_val=None,
+        y_val=None,
+        sample_weight_val=None,
+    ):
         """Fit the model to data matrix X and targets y.
 
         Parameters
@@ -508,6 +678,17 @@ class BaseScratchMLP(BaseEstimator):
             The targets (class labels in classification).
         sample_weight : array-like of shape (n_samples,), default=None
             Weights of the samples; None gives every sample weight one.
+        X_val : {array-like, sparse matrix} of shape (n_val, n_features), \
+                default=None
+            A validation set, scored after every epoch (stochastic solvers):
+            ``validation_scores_`` and ``validation_loss_curve_`` record it,
+            and with ``early_stopping=True`` it replaces the held-out
+            ``validation_fraction``. Routed like ``sample_weight`` when
+            metadata routing is enabled.
+        y_val : array-like of shape (n_val,) or (n_val, n_outputs), default=None
+            Targets of ``X_val``; required with it.
+        sample_weight_val : array-like of shape (n_val,), default=None
+            Weights of the validation samples.
 
         Returns
         -------
@@ -515,7 +696,12 @@ class BaseScratchMLP(BaseEstimator):
             The fitted estimator.
         """
         self._validate_params()
-        return self._fit(X, y, sample_weight=sample_weight, incremental=False)
+        if (X_val is None) != (y_val is None):
+            raise ValueError("X_val and y_val must be given together.")
+        if X_val is None and sample_weight_val is not None:
+            raise ValueError("sample_weight_val needs X_val and y_val.")
+        val = None if X_val is None else (X_val, y_val, sample_weight_val)
+        return self._fit(X, y, sample_weight=sample_weight, incremental=False, val=val)
 
     def _check_fitted(self):
         """Raise NotFittedError before the first fit."""

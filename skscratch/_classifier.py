@@ -5,6 +5,8 @@ from scipy.special import expit
 from sklearn.base import ClassifierMixin
 from sklearn.metrics import accuracy_score
 from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.class_weight import compute_class_weight, compute_sample_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import (
     check_classification_targets,
@@ -15,6 +17,25 @@ from sklearn.utils.validation import column_or_1d, validate_data
 
 from skscratch._base import BaseScratchMLP, stochastic_solver
 from skscratch._docs import fill_doc
+
+
+def _can_partial_fit(estimator):
+    """Offer ``partial_fit`` to stochastic solvers without 'balanced' weights.
+
+    As in SGDClassifier, balancing needs the class frequencies of all the
+    data, which a stream of batches never shows.
+    """
+    stochastic_solver(estimator)
+    if isinstance(estimator.class_weight, str) and estimator.class_weight == "balanced":
+        raise AttributeError(
+            "class_weight 'balanced' is not supported for partial_fit. In "
+            "order to use 'balanced' weights, use "
+            "compute_class_weight('balanced', classes=classes, y=y). In place "
+            "of y you can use a large enough sample of the full training set "
+            "target to properly estimate the class frequency distributions. "
+            "Pass the resulting weights as the class_weight parameter."
+        )
+    return True
 
 
 def _log_softmax(Z):
@@ -48,6 +69,16 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
     Parameters
     ----------
     %(shared_parameters)s
+
+    class_weight : dict, 'balanced' or None, default=None
+        Weights of the classes, multiplied into ``sample_weight``: a dict
+        ``{label: weight}``, or 'balanced' for
+        ``n_samples / (n_classes * np.bincount(y))`` as scikit-learn computes
+        it. They weigh the loss, the early-stopping score and ``partial_fit``
+        (where, as in SGDClassifier, 'balanced' is refused: compute the
+        weights once with ``compute_class_weight`` and pass a dict).
+
+    %(extension_parameters)s
 
     Attributes
     ----------
@@ -118,6 +149,11 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
     True
     """
 
+    _parameter_constraints: dict = {
+        **BaseScratchMLP._parameter_constraints,
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+    }
+
     def __init__(
         self,
         hidden_layer_sizes=(100,),
@@ -144,6 +180,12 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
         epsilon=1e-8,
         n_iter_no_change=10,
         max_fun=15000,
+        class_weight=None,
+        dropout=0.0,
+        l1_ratio=0.0,
+        init="glorot",
+        scoring=None,
+        max_grad_norm=None,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -168,6 +210,12 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
         self.epsilon = epsilon
         self.n_iter_no_change = n_iter_no_change
         self.max_fun = max_fun
+        self.class_weight = class_weight
+        self.dropout = dropout
+        self.l1_ratio = l1_ratio
+        self.init = init
+        self.scoring = scoring
+        self.max_grad_norm = max_grad_norm
 
     # -------------------------------------------------------- labels <-> targets
     def _is_classifier(self):
@@ -234,6 +282,33 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
                 f"`self.classes_` has {self.classes_}. 'y' has {classes}."
             )
 
+    def _weight_classes(self, Y, sample_weight, reuse):
+        """Multiply ``class_weight`` into the sample weights.
+
+        'balanced' weighs class :math:`c` by :math:`S / (K S_c)`, with
+        :math:`S_c` the total sample weight of the class, :math:`S` that of
+        all samples and :math:`K` the number of classes: with unit sample
+        weights, scikit-learn's ``n_samples / (n_classes * bincount(y))``.
+        Counting weights rather than rows keeps a weight of 2 the same as a
+        repeated sample. The weights of the training classes are kept for the
+        validation set and for later ``partial_fit`` calls (``reuse``).
+        """
+        if self.class_weight is None:
+            return sample_weight
+        y = self._targets_to_y(Y)
+        if y.ndim > 1:  # multilabel: one weighting per output
+            weights = compute_sample_weight(self.class_weight, y)
+        else:
+            if not reuse or not hasattr(self, "_class_weights"):
+                self._class_weights = compute_class_weight(
+                    self.class_weight,
+                    classes=self.classes_,
+                    y=y,
+                    sample_weight=sample_weight,
+                )
+            weights = self._class_weights[np.searchsorted(self.classes_, y)]
+        return weights if sample_weight is None else weights * sample_weight
+
     def _targets_to_y(self, Y):
         """Map a 0/1 target matrix back to labels (for validation scoring)."""
         return self._label_binarizer.inverse_transform(Y)
@@ -252,7 +327,7 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
         return self._label_binarizer.inverse_transform(indicator)
 
     # ------------------------------------------------------------ training API
-    @available_if(stochastic_solver)
+    @available_if(_can_partial_fit)
     def partial_fit(self, X, y, sample_weight=None, classes=None):
         """Update the model with one epoch over the given data.
 

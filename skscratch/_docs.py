@@ -5,16 +5,22 @@ SHARED_PARAMETERS = r"""
     hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
         Number of units in each hidden layer, in order.
 
-    activation : {'identity', 'logistic', 'tanh', 'relu'}, default='relu'
-        Activation of the hidden layers: the identity :math:`f(z) = z`, the
-        logistic sigmoid :math:`1 / (1 + e^{-z})`, :math:`\tanh z`, or the
-        rectified linear unit :math:`\max(0, z)`.
+    activation : str or list of str, default='relu'
+        Activation of the hidden layers: scikit-learn's 'identity'
+        :math:`f(z) = z`, 'logistic' :math:`1 / (1 + e^{-z})`, 'tanh' and
+        'relu' :math:`\max(0, z)`, or one added here: 'leaky_relu'
+        :math:`\max(z, 0.01 z)`, 'elu' (:math:`e^z - 1` for :math:`z < 0`),
+        'gelu' :math:`z \Phi(z)` and 'softplus' :math:`\log(1 + e^z)`. One
+        name for every hidden layer, or a list with one name per hidden layer.
 
-    solver : {'lbfgs', 'sgd', 'adam'}, default='adam'
+    solver : {'lbfgs', 'sgd', 'adam', 'rmsprop', 'adamw'}, default='adam'
         Optimisation method: the quasi-Newton L-BFGS on the full data,
         mini-batch stochastic gradient descent, or Adam (Kingma and Ba). Adam
         suits datasets of thousands of samples or more; on small ones L-BFGS
-        often converges faster and better.
+        often converges faster and better. Added here: 'rmsprop' (decay rate
+        ``beta_2``) and 'adamw', Adam with decoupled weight decay, which
+        applies ``alpha`` as the decay rate of the weights at each step
+        instead of an L2 term in the loss.
 
     alpha : float, default=0.0001
         Strength of the L2 penalty on the weights; the penalty is divided by
@@ -96,8 +102,42 @@ SHARED_PARAMETERS = r"""
 """
 
 
+#: Parameters beyond scikit-learn's MLPs, shared by both estimators. Each
+#: default gives scikit-learn's behaviour.
+EXTENSION_PARAMETERS = r"""
+    dropout : float or list of float, default=0.0
+        Inverted dropout during training: each hidden unit is zeroed with this
+        probability in every mini-batch and the survivors are scaled by
+        :math:`1 / (1 - p)`, so prediction (which uses every unit) needs no
+        rescaling. One rate for all hidden layers, or one per hidden layer.
+        Masks are drawn from ``random_state``. Stochastic solvers only.
+
+    l1_ratio : float, default=0.0
+        Elastic-net mixing of the penalty ``alpha`` on the weights (never the
+        biases): :math:`\alpha (\rho \lVert W \rVert_1 + \frac{1 - \rho}{2}
+        \lVert W \rVert_2^2) / n`. 0 is scikit-learn's L2 penalty; a high
+        ratio drives weights of little use to zero, so the network becomes
+        sparse (its subgradient is exact away from 0).
+
+    init : {'glorot', 'he'}, default='glorot'
+        Weight initialisation: scikit-learn's uniform Glorot bounds, or He's
+        normal :math:`\mathcal{N}(0, 2 / \text{fan\_in})` with zero biases,
+        suited to ReLU-like activations.
+
+    scoring : str, callable or None, default=None
+        Score recorded on the validation set after each epoch and used for
+        early stopping: None is the estimator's ``score`` (accuracy or
+        :math:`R^2`); a scorer name such as 'neg_log_loss', 'roc_auc' or
+        'f1_macro'; or a callable ``scorer(estimator, X, y)``. Higher is better.
+
+    max_grad_norm : float or None, default=None
+        Clip each mini-batch gradient to this Euclidean norm over the whole
+        network; None never clips.
+"""
+
+
 def fill_doc(cls):
-    """Insert :data:`SHARED_PARAMETERS` at the ``%(shared_parameters)s`` mark.
+    """Insert the shared parameter sections at their ``%(...)s`` marks.
 
     Parameters
     ----------
@@ -109,7 +149,10 @@ def fill_doc(cls):
     cls : type
         The same class, docstring filled in.
     """
-    cls.__doc__ = cls.__doc__.replace(
+    doc = cls.__doc__.replace(
         "    %(shared_parameters)s\n", SHARED_PARAMETERS.strip("\n") + "\n"
+    )
+    cls.__doc__ = doc.replace(
+        "    %(extension_parameters)s\n", EXTENSION_PARAMETERS.strip("\n") + "\n"
     )
     return cls

@@ -35,6 +35,8 @@ class ScratchMLPRegressor(RegressorMixin, BaseScratchMLP):
 
     %(shared_parameters)s
 
+    %(extension_parameters)s
+
     Attributes
     ----------
     loss_ : float
@@ -132,6 +134,11 @@ class ScratchMLPRegressor(RegressorMixin, BaseScratchMLP):
         epsilon=1e-8,
         n_iter_no_change=10,
         max_fun=15000,
+        dropout=0.0,
+        l1_ratio=0.0,
+        init="glorot",
+        scoring=None,
+        max_grad_norm=None,
     ):
         self.loss = loss
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -157,6 +164,11 @@ class ScratchMLPRegressor(RegressorMixin, BaseScratchMLP):
         self.epsilon = epsilon
         self.n_iter_no_change = n_iter_no_change
         self.max_fun = max_fun
+        self.dropout = dropout
+        self.l1_ratio = l1_ratio
+        self.init = init
+        self.scoring = scoring
+        self.max_grad_norm = max_grad_norm
 
     # ----------------------------------------------------- targets and scores
     def _is_classifier(self):

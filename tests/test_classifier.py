@@ -878,7 +878,7 @@ def test_metadata_routing_requires_request():
     [
         ("alpha", -1.0),
         ("solver", "newton"),
-        ("activation", "softplus"),
+        ("activation", "swish"),
         ("validation_fraction", 1.0),
         ("momentum", 2),
         ("max_iter", 0),

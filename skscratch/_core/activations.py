@@ -2,19 +2,23 @@ r"""Hidden-layer activation functions and their derivatives, all computed in pla
 
 Every activation :math:`f` comes as a pair of functions that never allocate:
 
-* ``forward(Z)`` overwrites the pre-activations :math:`Z = A_{prev} W + b` of a
-  layer with :math:`A = f(Z)`;
+* ``forward(Z, work)`` overwrites the pre-activations :math:`Z = A_{prev} W + b`
+  of a layer with :math:`A = f(Z)`;
 * ``backward(A, delta, work)`` multiplies the back-propagated error
   :math:`\delta = \partial L / \partial A` by :math:`f'(Z)` in place, so that
-  it becomes :math:`\partial L / \partial Z`. The derivative is written from the
-  layer's *output* :math:`A` (which the forward pass kept), so :math:`Z` is never
-  stored. ``work`` is a scratch array of the same shape as ``A``.
+  it becomes :math:`\partial L / \partial Z`.
+
+``work`` is a scratch array of the same shape, owned by the layer from its
+forward pass to its backward pass. Most derivatives are written from the
+layer's *output* :math:`A`, which the forward pass keeps anyway; GELU's cannot
+be, so its forward pass leaves :math:`Z` in ``work`` for the backward pass. A
+backward pass may overwrite ``A`` and ``work``: nothing needs them afterwards.
 """
 
 import functools
 
 import numpy as np
-from scipy.special import expit
+from scipy.special import expit, ndtr
 
 
 @functools.cache
@@ -25,13 +29,15 @@ def _zero_row(width, dtype):
     return row
 
 
-def identity(Z):
+def identity(Z, work):
     """Apply :math:`f(z) = z`: nothing to do.
 
     Parameters
     ----------
     Z : ndarray of shape (n_samples, n_units)
         Pre-activations, left unchanged.
+    work : ndarray of shape (n_samples, n_units)
+        Scratch space (unused).
     """
 
 
@@ -49,7 +55,7 @@ def identity_backward(A, delta, work):
     """
 
 
-def logistic(Z):
+def logistic(Z, work):
     r"""Apply the logistic sigmoid in place.
 
     .. math:: f(z) = \frac{1}{1 + e^{-z}}
@@ -61,6 +67,8 @@ def logistic(Z):
     ----------
     Z : ndarray of shape (n_samples, n_units)
         Pre-activations, overwritten by the activations.
+    work : ndarray of shape (n_samples, n_units)
+        Scratch space.
     """
     expit(Z, out=Z)
 
@@ -84,7 +92,7 @@ def logistic_backward(A, delta, work):
     delta *= work
 
 
-def tanh(Z):
+def tanh(Z, work):
     r"""Apply the hyperbolic tangent in place.
 
     .. math:: f(z) = \tanh z
@@ -93,6 +101,8 @@ def tanh(Z):
     ----------
     Z : ndarray of shape (n_samples, n_units)
         Pre-activations, overwritten by the activations.
+    work : ndarray of shape (n_samples, n_units)
+        Scratch space.
     """
     np.tanh(Z, out=Z)
 
@@ -116,7 +126,7 @@ def tanh_backward(A, delta, work):
     delta *= work
 
 
-def relu(Z):
+def relu(Z, work):
     r"""Apply the rectified linear unit in place.
 
     .. math:: f(z) = \max(0, z)
@@ -128,6 +138,8 @@ def relu(Z):
     ----------
     Z : ndarray of shape (n_samples, n_units)
         Pre-activations, overwritten by the activations.
+    work : ndarray of shape (n_samples, n_units)
+        Scratch space.
     """
     np.maximum(Z, _zero_row(Z.shape[1], Z.dtype), out=Z)
 
@@ -153,10 +165,187 @@ def relu_backward(A, delta, work):
     delta *= work
 
 
+#: Slope of leaky ReLU for negative inputs.
+LEAKY_SLOPE = 0.01
+
+
+def leaky_relu(Z, work):
+    r"""Apply the leaky rectified linear unit in place.
+
+    .. math:: f(z) = \max(z, a z), \quad a = 0.01
+
+    Parameters
+    ----------
+    Z : ndarray of shape (n_samples, n_units)
+        Pre-activations, overwritten by the activations.
+    work : ndarray of shape (n_samples, n_units)
+        Scratch space.
+    """
+    np.multiply(Z, LEAKY_SLOPE, out=work)
+    np.maximum(Z, work, out=Z)
+
+
+def leaky_relu_backward(A, delta, work):
+    r"""Multiply ``delta`` by leaky ReLU's derivative, in place.
+
+    .. math:: f'(z) = 1 \text{ if } z > 0 \text{ else } a,
+              \text{ and } z > 0 \iff A > 0
+
+    Parameters
+    ----------
+    A : ndarray of shape (n_samples, n_units)
+        Output of the layer, :math:`A = f(Z)`.
+    delta : ndarray of shape (n_samples, n_units)
+        Back-propagated error, overwritten.
+    work : ndarray of shape (n_samples, n_units)
+        Scratch space.
+    """
+    np.greater(A, 0, out=work)
+    work *= 1 - LEAKY_SLOPE
+    work += LEAKY_SLOPE
+    delta *= work
+
+
+def elu(Z, work):
+    r"""Apply the exponential linear unit in place.
+
+    .. math:: f(z) = z \text{ if } z > 0 \text{ else } e^{z} - 1
+
+    ``expm1`` is only ever evaluated at :math:`\min(z, 0)`, so it cannot
+    overflow.
+
+    Parameters
+    ----------
+    Z : ndarray of shape (n_samples, n_units)
+        Pre-activations, overwritten by the activations.
+    work : ndarray of shape (n_samples, n_units)
+        Scratch space.
+    """
+    np.minimum(Z, 0, out=work)
+    np.expm1(work, out=work)
+    np.maximum(Z, _zero_row(Z.shape[1], Z.dtype), out=Z)
+    Z += work
+
+
+def elu_backward(A, delta, work):
+    r"""Multiply ``delta`` by the ELU's derivative, in place.
+
+    .. math:: f'(z) = 1 \text{ if } z > 0 \text{ else } e^{z} = 1 + \min(A, 0)
+
+    Parameters
+    ----------
+    A : ndarray of shape (n_samples, n_units)
+        Output of the layer, :math:`A = f(Z)`.
+    delta : ndarray of shape (n_samples, n_units)
+        Back-propagated error, overwritten.
+    work : ndarray of shape (n_samples, n_units)
+        Scratch space.
+    """
+    np.minimum(A, 0, out=work)
+    work += 1
+    delta *= work
+
+
+def softplus(Z, work):
+    r"""Apply the softplus (a smooth ReLU) in place.
+
+    .. math:: f(z) = \log(1 + e^{z})
+
+    computed as ``logaddexp(0, z)``, which never overflows.
+
+    Parameters
+    ----------
+    Z : ndarray of shape (n_samples, n_units)
+        Pre-activations, overwritten by the activations.
+    work : ndarray of shape (n_samples, n_units)
+        Scratch space (unused).
+    """
+    np.logaddexp(0, Z, out=Z)
+
+
+def softplus_backward(A, delta, work):
+    r"""Multiply ``delta`` by the softplus derivative, in place.
+
+    .. math:: f'(z) = \sigma(z) = 1 - e^{-f(z)} = -\operatorname{expm1}(-A)
+
+    since :math:`e^{A} = 1 + e^{z}`; ``expm1`` keeps it exact for tiny
+    :math:`A`.
+
+    Parameters
+    ----------
+    A : ndarray of shape (n_samples, n_units)
+        Output of the layer, :math:`A = f(Z)`.
+    delta : ndarray of shape (n_samples, n_units)
+        Back-propagated error, overwritten.
+    work : ndarray of shape (n_samples, n_units)
+        Scratch space.
+    """
+    np.negative(A, out=work)
+    np.expm1(work, out=work)
+    np.negative(work, out=work)
+    delta *= work
+
+
+_INV_SQRT_2PI = 1.0 / np.sqrt(2.0 * np.pi)
+
+
+def gelu(Z, work):
+    r"""Apply the Gaussian error linear unit (exact form) in place.
+
+    .. math:: f(z) = z \, \Phi(z)
+
+    with :math:`\Phi` the standard normal distribution function. Its
+    derivative cannot be written from :math:`A` alone, so :math:`Z` is kept
+    in ``work`` for the backward pass.
+
+    Parameters
+    ----------
+    Z : ndarray of shape (n_samples, n_units)
+        Pre-activations, overwritten by the activations.
+    work : ndarray of shape (n_samples, n_units)
+        Receives a copy of ``Z``.
+    """
+    np.copyto(work, Z)
+    ndtr(Z, out=Z)
+    Z *= work
+
+
+def gelu_backward(A, delta, work):
+    r"""Multiply ``delta`` by the GELU's derivative, in place.
+
+    .. math:: f'(z) = \Phi(z) + z \, \varphi(z), \quad
+              \varphi(z) = \frac{e^{-z^2 / 2}}{\sqrt{2 \pi}}
+
+    Parameters
+    ----------
+    A : ndarray of shape (n_samples, n_units)
+        Output of the layer; used as scratch space.
+    delta : ndarray of shape (n_samples, n_units)
+        Back-propagated error, overwritten.
+    work : ndarray of shape (n_samples, n_units)
+        Holds :math:`Z` from the forward pass; overwritten.
+    """
+    np.square(work, out=A)
+    A *= -0.5
+    np.exp(A, out=A)
+    A *= _INV_SQRT_2PI
+    A *= work  # z phi(z)
+    ndtr(work, out=work)
+    work += A
+    delta *= work
+
+
 #: name -> (forward, backward); the estimator validates names against these keys.
 ACTIVATIONS = {
     "identity": (identity, identity_backward),
     "logistic": (logistic, logistic_backward),
     "tanh": (tanh, tanh_backward),
     "relu": (relu, relu_backward),
+    "leaky_relu": (leaky_relu, leaky_relu_backward),
+    "elu": (elu, elu_backward),
+    "gelu": (gelu, gelu_backward),
+    "softplus": (softplus, softplus_backward),
 }
+
+#: The activations of scikit-learn's MLPs.
+SKLEARN_ACTIVATIONS = ("identity", "logistic", "tanh", "relu")

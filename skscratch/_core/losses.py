@@ -301,3 +301,26 @@ def output_layer(name, Z, Y, w, delta, work, row):
     else:
         delta *= w[:, np.newaxis]
     return loss
+
+
+def evaluate_loss(name, Z, Y, sw=None):
+    """Return the weighted mean loss of logits ``Z`` (no penalty, no gradient).
+
+    Parameters
+    ----------
+    name : {'softmax', 'logistic', 'identity', 'exp'}
+        Output activation (and so the loss).
+    Z : ndarray of shape (n_samples, n_outputs)
+        Output logits, overwritten by the predictions.
+    Y : ndarray of shape (n_samples, n_outputs)
+        Targets.
+    sw : ndarray of shape (n_samples,) or None
+        Sample weights.
+
+    Returns
+    -------
+    loss : float
+    """
+    w = None if sw is None else sw / sw.sum()
+    scratch = np.empty_like(Z), np.empty_like(Z), np.empty((Z.shape[0], 1), Z.dtype)
+    return output_layer(name, Z, Y, w, *scratch)

@@ -109,16 +109,19 @@ class Network:
         Units per layer, input first and output last.
     activations : tuple of str
         Activation of each hidden layer (``len(layer_units) - 2`` names).
-    output : {'softmax', 'logistic', 'identity'}
+    output : {'softmax', 'logistic', 'identity', 'exp'}
         Output activation, which also fixes the loss.
     theta : ndarray of shape (n_params,)
         The flat parameter buffer; ``coefs`` and ``intercepts`` view it.
+    dropout : tuple of float, default=()
+        Dropout rate of each hidden layer during training; empty for none.
     """
 
     layer_units: tuple
     activations: tuple
     output: str
     theta: np.ndarray
+    dropout: tuple = ()
     coefs: list = field(init=False)
     intercepts: list = field(init=False)
 
@@ -130,6 +133,11 @@ class Network:
     def n_layers(self):
         """Number of weight matrices."""
         return len(self.layer_units) - 1
+
+    @property
+    def has_dropout(self):
+        """Whether any hidden layer drops units during training."""
+        return any(rate > 0 for rate in self.dropout)
 
 
 def glorot_uniform(layer_units, activations, rng, dtype):
@@ -169,6 +177,92 @@ def glorot_uniform(layer_units, activations, rng, dtype):
     return theta
 
 
+def he_normal(layer_units, rng, dtype):
+    r"""Draw initial weights from He et al.'s normal distribution; biases zero.
+
+    .. math:: W_l \sim \mathcal{N}\left(0, \frac{2}{\text{fan\_in}}\right),
+              \qquad b_l = 0
+
+    The variance keeps the scale of the activations steady through layers of
+    rectified units, which zero half of their inputs on average.
+
+    Parameters
+    ----------
+    layer_units : sequence of int
+        Units per layer.
+    rng : numpy.random.RandomState
+        Source of randomness.
+    dtype : numpy dtype
+        Floating dtype of the buffer.
+
+    Returns
+    -------
+    theta : ndarray of shape (n_params,)
+    """
+    coef_spans, _, _, n_params = layer_offsets(layer_units)
+    theta = np.zeros(n_params, dtype=dtype)
+    for a, b, shape in coef_spans:
+        theta[a:b] = rng.normal(0.0, np.sqrt(2.0 / shape[0]), shape).ravel()
+    return theta
+
+
+@dataclass(frozen=True)
+class Penalty:
+    r"""Elastic-net penalty on the weights (never the biases).
+
+    .. math:: \Omega(W) = \frac{\alpha}{s} \left( \rho \lVert W \rVert_1
+              + \frac{1 - \rho}{2} \lVert W \rVert_2^2 \right)
+
+    with :math:`\rho` the ``l1_ratio`` and :math:`s` the total sample weight of
+    the batch. :math:`\rho = 0` is scikit-learn's L2 penalty. The L1 part has
+    the subgradient :math:`\operatorname{sign}(W)`, exact away from 0; it
+    pushes weights of little use to zero, so a high ratio gives sparse weights.
+
+    Parameters
+    ----------
+    alpha : float, default=0.0
+        Strength :math:`\alpha`.
+    l1_ratio : float, default=0.0
+        Mixing :math:`\rho \in [0, 1]`.
+    """
+
+    alpha: float = 0.0
+    l1_ratio: float = 0.0
+
+    def add_to(self, W, grad_W, scratch, total):
+        """Add the penalty's gradient to ``grad_W``; return its value.
+
+        Parameters
+        ----------
+        W : ndarray of shape (n_coef,)
+            All weights, flat.
+        grad_W : ndarray of shape (n_coef,)
+            Their gradient, updated in place.
+        scratch : ndarray of shape (n_coef,)
+            Scratch space.
+        total : float
+            Total sample weight :math:`s`.
+
+        Returns
+        -------
+        value : float
+        """
+        if not self.alpha:
+            return 0.0
+        scale, rho, value = self.alpha / total, self.l1_ratio, 0.0
+        if rho < 1:
+            np.multiply(W, scale * (1 - rho), out=scratch)
+            grad_W += scratch
+            value += 0.5 * scale * (1 - rho) * float(W @ W)
+        if rho > 0:
+            np.abs(W, out=scratch)
+            value += scale * rho * float(scratch.sum())
+            np.sign(W, out=scratch)
+            scratch *= scale * rho
+            grad_W += scratch
+        return value
+
+
 @dataclass
 class Workspace:
     r"""Buffers for one batch size, allocated once per fit and reused.
@@ -177,7 +271,8 @@ class Workspace:
     :math:`\delta_{l+1}` and scratch space for layer ``l + 1``, each of shape
     ``(batch_size, units)``; a smaller batch uses their first rows. ``grad`` is
     the flat gradient, viewed per layer by ``grad_coefs`` and
-    ``grad_intercepts``.
+    ``grad_intercepts``. Hidden layers with dropout also get ``masks[l]`` (the
+    scaled 0/1 mask of the batch) and ``dropped[l]`` (:math:`A` times it).
 
     Parameters
     ----------
@@ -188,11 +283,14 @@ class Workspace:
     n_features_gather : int or None
         Width of the buffer a shuffled dense batch of ``X`` is gathered into;
         None when batches are views or sparse.
+    rng : numpy.random.Generator or None
+        Source of the dropout masks.
     """
 
     net: Network
     batch_size: int
     n_features_gather: int = None
+    rng: np.random.Generator = None
 
     def __post_init__(self):
         dtype, units = self.net.theta.dtype, self.net.layer_units[1:]
@@ -200,6 +298,15 @@ class Workspace:
         self.acts = [np.empty((n, u), dtype) for u in units]
         self.deltas = [np.empty((n, u), dtype) for u in units]
         self.work = [np.empty((n, u), dtype) for u in units]
+        rates = self.net.dropout or (0.0,) * (len(units) - 1)
+        self.masks = [
+            np.empty((n, u), dtype) if r > 0 else None
+            for u, r in zip(units, rates, strict=False)
+        ]
+        self.dropped = [
+            np.empty((n, u), dtype) if r > 0 else None
+            for u, r in zip(units, rates, strict=False)
+        ]
         self.row = np.empty((n, 1), dtype)
         self.w = np.empty(n, dtype)
         self.sw = np.empty(n, dtype)
@@ -223,11 +330,40 @@ def _matmul(A, B, out):
         np.matmul(A, B, out=out)
 
 
-def forward(coefs, intercepts, activations, X, acts):
+def draw_dropout_masks(net, ws, n):
+    r"""Draw fresh inverted-dropout masks for a batch of ``n`` rows.
+
+    Each unit of a hidden layer with rate :math:`p` is kept with probability
+    :math:`1 - p` and then scaled by :math:`1 / (1 - p)`, so the expected
+    activation is unchanged and prediction needs no rescaling:
+
+    .. math:: M_{ij} = \frac{[U_{ij} \ge p]}{1 - p}, \quad U_{ij} \sim
+              \mathcal{U}(0, 1)
+
+    Parameters
+    ----------
+    net : Network
+    ws : Workspace
+        Its ``masks`` are overwritten, drawn from ``ws.rng``.
+    n : int
+        Rows in the batch.
+    """
+    for rate, mask in zip(net.dropout, ws.masks, strict=False):
+        if rate > 0:
+            m = mask[:n]
+            ws.rng.random(out=m, dtype=m.dtype)
+            np.greater_equal(m, rate, out=m)
+            m *= 1.0 / (1.0 - rate)
+
+
+def forward(coefs, intercepts, activations, X, acts, works, masks=None, dropped=None):
     """Forward pass: fill ``acts[l][:n]`` with :math:`A_{l+1}` for every layer.
 
     The last entry holds the output *logits* :math:`Z_L`; the output activation
-    is applied together with the loss (see :func:`output_layer`).
+    is applied together with the loss (see :func:`output_layer`). With dropout,
+    a hidden layer's output times its mask goes to ``dropped[l]``, and that is
+    what the next layer sees; ``acts[l]`` keeps the undropped values for the
+    derivative.
 
     Parameters
     ----------
@@ -237,23 +373,35 @@ def forward(coefs, intercepts, activations, X, acts):
         Activation of each hidden layer.
     X : ndarray or sparse matrix of shape (n, n_features)
         Input batch.
-    acts : list of ndarray
-        Buffers with at least ``n`` rows.
+    acts, works : list of ndarray
+        Activation and scratch buffers with at least ``n`` rows.
+    masks, dropped : list of ndarray or None, optional
+        Dropout masks and buffers (training only); None entries mean no dropout.
 
     Returns
     -------
     Z_out : ndarray of shape (n, n_outputs)
         View of the output logits.
     """
-    n, A = X.shape[0], X
+    n, A, last = X.shape[0], X, len(coefs) - 1
     for l, (W, b) in enumerate(zip(coefs, intercepts, strict=True)):
         Z = acts[l][:n]
         _matmul(A, W, out=Z)
         Z += b
-        if l < len(coefs) - 1:
-            ACTIVATIONS[activations[l]][0](Z)
         A = Z
+        if l < last:
+            ACTIVATIONS[activations[l]][0](Z, works[l][:n])
+            if masks is not None and masks[l] is not None:
+                A = np.multiply(Z, masks[l][:n], out=dropped[l][:n])
     return A
+
+
+def _layer_input(X, ws, l, n):
+    """Return what layer ``l`` saw in the forward pass: X, A, or A after dropout."""
+    if l == 0:
+        return X
+    dropped = ws.dropped[l - 1]
+    return (ws.acts[l - 1] if dropped is None else dropped)[:n]
 
 
 def backward(net, X, ws, n):
@@ -271,7 +419,7 @@ def backward(net, X, ws, n):
     """
     for l in range(net.n_layers - 1, -1, -1):
         delta = ws.deltas[l][:n]
-        A_prev = X if l == 0 else ws.acts[l - 1][:n]
+        A_prev = _layer_input(X, ws, l, n)
         if sp.issparse(A_prev):
             ws.grad_coefs[l][...] = A_prev.T @ delta
         else:
@@ -280,11 +428,13 @@ def backward(net, X, ws, n):
         if l > 0:
             delta_prev = ws.deltas[l - 1][:n]
             np.matmul(delta, net.coefs[l].T, out=delta_prev)
+            if ws.masks[l - 1] is not None:
+                delta_prev *= ws.masks[l - 1][:n]
             derivative = ACTIVATIONS[net.activations[l - 1]][1]
             derivative(ws.acts[l - 1][:n], delta_prev, ws.work[l - 1][:n])
 
 
-def loss_and_gradient(net, X, Y, sw, alpha, ws):
+def loss_and_gradient(net, X, Y, sw, penalty, ws, draw_masks=True):
     """Compute the penalised batch loss and write its gradient into ``ws.grad``.
 
     Parameters
@@ -296,16 +446,22 @@ def loss_and_gradient(net, X, Y, sw, alpha, ws):
         Targets (one-hot or 0/1 indicators for classification).
     sw : ndarray of shape (n,) or None
         Sample weights of the batch; must not sum to zero.
-    alpha : float
-        L2 penalty strength.
+    penalty : Penalty or float
+        Penalty on the weights; a float is an L2 strength ``alpha``.
     ws : Workspace
         Buffers with at least ``n`` rows.
+    draw_masks : bool, default=True
+        With dropout, whether to draw new masks (False reuses the last ones,
+        which makes the loss a deterministic function of the parameters, as
+        a gradient check needs).
 
     Returns
     -------
     loss : float
         :math:`J` above, for this batch.
     """
+    if not isinstance(penalty, Penalty):
+        penalty = Penalty(alpha=penalty)
     n = X.shape[0]
     if sw is None:
         w, total = None, n
@@ -313,17 +469,27 @@ def loss_and_gradient(net, X, Y, sw, alpha, ws):
         total = float(sw.sum())
         w = ws.w[:n]
         np.multiply(sw, 1.0 / total, out=w)
-    Z = forward(net.coefs, net.intercepts, net.activations, X, ws.acts)
+    masks = None
+    if net.has_dropout:
+        if draw_masks:
+            draw_dropout_masks(net, ws, n)
+        masks = ws.masks
+    Z = forward(
+        net.coefs,
+        net.intercepts,
+        net.activations,
+        X,
+        ws.acts,
+        ws.work,
+        masks,
+        ws.dropped,
+    )
     loss = output_layer(
         net.output, Z, Y, w, ws.deltas[-1][:n], ws.work[-1][:n], ws.row[:n]
     )
     backward(net, X, ws, n)
-    if alpha:
-        W_all = net.theta[: net.n_coef]
-        np.multiply(W_all, alpha / total, out=ws.reg)
-        ws.grad[: net.n_coef] += ws.reg
-        loss += 0.5 * alpha * float(W_all @ W_all) / total
-    return loss
+    W_all, grad_W = net.theta[: net.n_coef], ws.grad[: net.n_coef]
+    return loss + penalty.add_to(W_all, grad_W, ws.reg, total)
 
 
 def predict_logits(coefs, intercepts, activations, X, block_rows=4096):
@@ -331,7 +497,8 @@ def predict_logits(coefs, intercepts, activations, X, block_rows=4096):
 
     Working memory is a few ``(block_rows, units)`` buffers whatever the number
     of rows; only the ``(n, n_outputs)`` result grows with ``X``. Every call
-    allocates its own buffers, so concurrent calls are safe.
+    allocates its own buffers, so concurrent calls are safe. Dropout is a
+    training-time device: prediction uses every unit.
 
     Parameters
     ----------
@@ -351,7 +518,15 @@ def predict_logits(coefs, intercepts, activations, X, block_rows=4096):
     out = np.empty((n, coefs[-1].shape[1]), dtype=dtype)
     rows = max(1, min(block_rows, n))
     acts = [np.empty((rows, W.shape[1]), dtype) for W in coefs[:-1]]
+    works = [np.empty((rows, W.shape[1]), dtype) for W in coefs[:-1]]
     for start in range(0, n, rows):
         stop = min(start + rows, n)
-        forward(coefs, intercepts, activations, X[start:stop], [*acts, out[start:stop]])
+        forward(
+            coefs,
+            intercepts,
+            activations,
+            X[start:stop],
+            [*acts, out[start:stop]],
+            works,
+        )
     return out

@@ -193,12 +193,128 @@ class Adam:
         return False
 
 
-def make_optimizer(solver, n_params, dtype, params):
+class RMSprop:
+    r"""RMSprop: steps divided by a running root mean square of the gradient.
+
+    .. math::
+
+        v \leftarrow \rho v + (1 - \rho) g^2, \qquad
+        \theta \leftarrow \theta - \eta \frac{g}{\sqrt{v} + \epsilon}
+
+    (Tieleman and Hinton, 2012). Adam without its first moment and bias
+    correction.
+
+    Parameters
+    ----------
+    n_params : int
+        Length of the parameter vector.
+    dtype : numpy dtype
+        Floating dtype of the parameters.
+    learning_rate_init : float
+        Learning rate :math:`\eta`.
+    rho : float
+        Decay rate of the running mean of :math:`g^2`, in [0, 1).
+    epsilon : float
+        Added to :math:`\sqrt{v}` so the division is always safe.
+    """
+
+    def __init__(self, n_params, dtype, learning_rate_init, rho, epsilon):
+        self.learning_rate_init = learning_rate_init
+        self.learning_rate = float(learning_rate_init)
+        self.rho = rho
+        self.epsilon = epsilon
+        self.v = np.zeros(n_params, dtype=dtype)
+        self._scratch = np.empty(n_params, dtype=dtype)
+
+    def step(self, theta, grad):
+        """Take one RMSprop step, updating ``theta`` in place.
+
+        Parameters
+        ----------
+        theta : ndarray of shape (n_params,)
+            Parameters, overwritten.
+        grad : ndarray of shape (n_params,)
+            Gradient of the loss at ``theta``.
+        """
+        v, s = self.v, self._scratch
+        v *= self.rho
+        np.square(grad, out=s)
+        s *= 1 - self.rho
+        v += s
+        np.sqrt(v, out=s)
+        s += self.epsilon
+        np.divide(grad, s, out=s)
+        s *= self.learning_rate
+        theta -= s
+
+    end_epoch = Adam.end_epoch
+    on_plateau = Adam.on_plateau
+
+
+class AdamW(Adam):
+    r"""Adam with decoupled weight decay (Loshchilov and Hutter, 2019).
+
+    Before each Adam step the weights (not the biases) shrink towards zero,
+
+    .. math:: W \leftarrow (1 - \eta \lambda) W,
+
+    instead of an L2 term entering the gradient, where Adam's scaling would
+    weaken it for weights with large gradients.
+
+    Parameters
+    ----------
+    n_params : int
+        Length of the parameter vector.
+    dtype : numpy dtype
+        Floating dtype of the parameters.
+    learning_rate_init : float
+        Learning rate :math:`\eta`.
+    beta_1, beta_2 : float
+        Decay rates of the moment estimates, in [0, 1).
+    epsilon : float
+        Added to :math:`\sqrt{v}` so the division is always safe.
+    weight_decay : float
+        Decay rate :math:`\lambda`.
+    n_coef : int
+        Number of weights: the first ``n_coef`` entries of the parameters.
+    """
+
+    def __init__(
+        self,
+        n_params,
+        dtype,
+        learning_rate_init,
+        beta_1,
+        beta_2,
+        epsilon,
+        weight_decay,
+        n_coef,
+    ):
+        super().__init__(n_params, dtype, learning_rate_init, beta_1, beta_2, epsilon)
+        self.weight_decay = weight_decay
+        self.n_coef = n_coef
+
+    def step(self, theta, grad):
+        """Decay the weights, then take one Adam step, in place.
+
+        Parameters
+        ----------
+        theta : ndarray of shape (n_params,)
+            Parameters, overwritten.
+        grad : ndarray of shape (n_params,)
+            Gradient of the loss (without penalty) at ``theta``.
+        """
+        if self.weight_decay:
+            theta[: self.n_coef] *= 1.0 - self.learning_rate * self.weight_decay
+        super().step(theta, grad)
+
+
+def make_optimizer(solver, n_params, dtype, params, n_coef):
     """Build the optimizer of a stochastic solver.
 
     Parameters
     ----------
-    solver : {'sgd', 'adam'}
+    solver : {'sgd', 'adam', 'rmsprop', 'adamw'}
         Solver name.
     n_params : int
         Length of the parameter vector.
@@ -206,27 +322,38 @@ def make_optimizer(solver, n_params, dtype, params):
         Floating dtype of the parameters.
     params : dict
         Estimator hyper-parameters (learning_rate_init, learning_rate,
-        momentum, nesterovs_momentum, power_t, beta_1, beta_2, epsilon).
+        momentum, nesterovs_momentum, power_t, beta_1, beta_2, epsilon,
+        alpha). RMSprop uses ``beta_2`` as its decay rate; AdamW uses
+        ``alpha`` as its weight decay.
+    n_coef : int
+        Number of weights (the leading part of the parameter vector).
 
     Returns
     -------
-    optimizer : SGD or Adam
+    optimizer : SGD, Adam, RMSprop or AdamW
     """
+    lr, eps = params["learning_rate_init"], params["epsilon"]
     if solver == "sgd":
         return SGD(
             n_params,
             dtype,
-            params["learning_rate_init"],
+            lr,
             params["learning_rate"],
             params["momentum"],
             params["nesterovs_momentum"],
             params["power_t"],
         )
-    return Adam(
-        n_params,
-        dtype,
-        params["learning_rate_init"],
-        params["beta_1"],
-        params["beta_2"],
-        params["epsilon"],
-    )
+    if solver == "rmsprop":
+        return RMSprop(n_params, dtype, lr, params["beta_2"], eps)
+    if solver == "adamw":
+        return AdamW(
+            n_params,
+            dtype,
+            lr,
+            params["beta_1"],
+            params["beta_2"],
+            eps,
+            params["alpha"],
+            n_coef,
+        )
+    return Adam(n_params, dtype, lr, params["beta_1"], params["beta_2"], eps)

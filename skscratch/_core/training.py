@@ -2,7 +2,7 @@
 
 One training step is the whole story of learning, in three lines::
 
-    loss = loss_and_gradient(net, X_batch, Y_batch, sw_batch, alpha, ws)
+    loss = loss_and_gradient(net, X_batch, Y_batch, sw_batch, penalty, ws)
     optimizer.step(net.theta, ws.grad)
 
 and an epoch repeats it over batches of a (shuffled) ordering of the rows.
@@ -43,7 +43,29 @@ def _gather_batch(X, Y, sw, start, stop, order, ws):
     return Xb, Yb, swb
 
 
-def run_epoch(net, optimizer, X, Y, sw, alpha, batch_size, order, ws):
+def clip_gradient_norm(grad, max_norm):
+    r"""Rescale ``grad`` in place so that its Euclidean norm is at most ``max_norm``.
+
+    .. math:: g \leftarrow g \cdot \min\left(1, \frac{c}{\lVert g \rVert_2}\right)
+
+    The direction is kept; only an unusually long step is shortened, which
+    guards against the occasional exploding gradient.
+
+    Parameters
+    ----------
+    grad : ndarray of shape (n_params,)
+        Gradient of the whole network, flat; updated in place.
+    max_norm : float
+        Largest norm :math:`c` allowed.
+    """
+    norm = math.sqrt(float(grad @ grad))
+    if norm > max_norm:
+        grad *= max_norm / norm
+
+
+def run_epoch(
+    net, optimizer, X, Y, sw, penalty, batch_size, order, ws, max_grad_norm=None
+):
     """Make one pass over the data, one optimizer step per mini-batch.
 
     A batch whose sample weights sum to zero carries no information: it is
@@ -61,14 +83,16 @@ def run_epoch(net, optimizer, X, Y, sw, alpha, batch_size, order, ws):
         Targets, in the network's dtype.
     sw : ndarray of shape (n_samples,) or None
         Sample weights.
-    alpha : float
-        L2 penalty strength.
+    penalty : Penalty or float
+        Penalty on the weights (a float is an L2 strength).
     batch_size : int
         Rows per mini-batch (the last one may be smaller).
     order : ndarray of shape (n_samples,) or None
         Row permutation to visit; None visits rows in order.
     ws : Workspace
         Buffers for ``batch_size`` rows.
+    max_grad_norm : float or None, default=None
+        Clip each batch gradient to this Euclidean norm; None never clips.
 
     Returns
     -------
@@ -86,15 +110,17 @@ def run_epoch(net, optimizer, X, Y, sw, alpha, batch_size, order, ws):
         Xb, Yb, swb = _gather_batch(X, Y, sw, start, stop, order, ws)
         if swb is not None and not swb.sum() > 0:
             continue
-        batch_loss = loss_and_gradient(net, Xb, Yb, swb, alpha, ws)
+        batch_loss = loss_and_gradient(net, Xb, Yb, swb, penalty, ws)
         if not math.isfinite(batch_loss):
             raise Diverged(f"non-finite loss {batch_loss} in the batch at row {start}")
+        if max_grad_norm is not None:
+            clip_gradient_norm(ws.grad, max_grad_norm)
         optimizer.step(net.theta, ws.grad)
         total += batch_loss * (stop - start)
     return total / n_samples
 
 
-def make_workspace(net, X, batch_size, shuffle):
+def make_workspace(net, X, batch_size, shuffle, rng=None):
     """Allocate the buffers for training ``net`` on ``X`` in batches.
 
     Parameters
@@ -105,13 +131,15 @@ def make_workspace(net, X, batch_size, shuffle):
     shuffle : bool
         Whether batches are gathered from a permutation (then a dense ``X``
         gets a gather buffer).
+    rng : numpy.random.Generator, optional
+        Source of dropout masks.
 
     Returns
     -------
     ws : Workspace
     """
     gather = X.shape[1] if shuffle and not sp.issparse(X) else None
-    return Workspace(net, batch_size, gather)
+    return Workspace(net, batch_size, gather, rng)
 
 
 class Plateau:
@@ -160,7 +188,7 @@ class Plateau:
         return self.sign * self.best
 
 
-def minimize_lbfgs(net, X, Y, sw, alpha, max_iter, max_fun, tol, callback=None):
+def minimize_lbfgs(net, X, Y, sw, penalty, max_iter, max_fun, tol, callback=None):
     """Train ``net`` on the full batch with L-BFGS-B, in place.
 
     ``scipy.optimize.minimize`` proposes parameter vectors; each is copied
@@ -173,8 +201,8 @@ def minimize_lbfgs(net, X, Y, sw, alpha, max_iter, max_fun, tol, callback=None):
     X : ndarray or sparse matrix of shape (n_samples, n_features)
     Y : ndarray of shape (n_samples, n_outputs)
     sw : ndarray of shape (n_samples,) or None
-    alpha : float
-        L2 penalty strength.
+    penalty : Penalty or float
+        Penalty on the weights (a float is an L2 strength).
     max_iter : int
         Maximum number of iterations.
     max_fun : int
@@ -193,7 +221,7 @@ def minimize_lbfgs(net, X, Y, sw, alpha, max_iter, max_fun, tol, callback=None):
 
     def fun(x):
         np.copyto(theta, x, casting="same_kind")
-        loss = loss_and_gradient(net, X, Y, sw, alpha, ws)
+        loss = loss_and_gradient(net, X, Y, sw, penalty, ws)
         return loss, ws.grad.astype(np.float64)
 
     kwargs = {}
