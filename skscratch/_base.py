@@ -42,6 +42,7 @@ from skscratch._core.optimizers import make_optimizer
 from skscratch._core.training import (
     Diverged,
     Plateau,
+    full_batch_loss,
     make_workspace,
     minimize_lbfgs,
     run_epoch,
@@ -207,6 +208,11 @@ class BaseScratchMLP(BaseEstimator):
         """Return ``hidden_layer_sizes`` as a list of positive ints."""
         sizes = self.hidden_layer_sizes
         sizes = list(sizes) if hasattr(sizes, "__iter__") else [sizes]
+        if not all(isinstance(s, Integral) and not isinstance(s, bool) for s in sizes):
+            raise ValueError(
+                "hidden_layer_sizes must hold whole numbers, one per hidden layer, "
+                f"got {sizes}."
+            )
         if any(s <= 0 for s in sizes):
             raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes}.")
         return [int(s) for s in sizes]
@@ -307,6 +313,18 @@ class BaseScratchMLP(BaseEstimator):
         if hasattr(self, "_optimizer"):
             del self._optimizer
 
+    def _sync_stopping_state(self):
+        """Reset the stopping record when a warm start switches early stopping."""
+        early = self.early_stopping and self.solver in STOCHASTIC_SOLVERS
+        if early and self.best_loss_ is not None:
+            self.best_loss_, self.validation_scores_ = None, []
+            self.best_validation_score_ = -np.inf
+            self._no_improvement_count = 0
+        elif not early and self.best_loss_ is None:
+            self.best_loss_, self.validation_scores_ = np.inf, None
+            self.best_validation_score_ = None
+            self._no_improvement_count = 0
+
     def _check_architecture(self, layer_units, incremental):
         """Refuse to continue training a network of another shape."""
         current = [self.coefs_[0].shape[0], *(c.shape[1] for c in self.coefs_)]
@@ -373,27 +391,12 @@ class BaseScratchMLP(BaseEstimator):
             ) from exc
 
     def _fit_unguarded(self, X, y, sample_weight, incremental, classes, val):
-        hidden = self._hidden_sizes()
-        first_pass = not hasattr(self, "coefs_") or (
-            not self.warm_start and not incremental
+        """Prepare the data and the network, then train it."""
+        net, X, Y, sample_weight = self._prepare(
+            X, y, sample_weight, incremental, classes
         )
-        X, Y = self._validate_input(X, y, incremental, first_pass, classes)
-        sample_weight = self._validate_sample_weight(sample_weight, X)
-        sample_weight = self._weight_classes(Y, sample_weight, incremental)
         if val is not None:
             val = self._validate_validation_set(*val)
-        layer_units = [X.shape[1], *hidden, Y.shape[1]]
-        self._random_state = check_random_state(self.random_state)
-        if first_pass:
-            self._initialize(layer_units, X.dtype)
-        else:
-            self._check_architecture(layer_units, incremental)
-        net = self._network()
-        dtype = net.theta.dtype
-        X = X.astype(dtype, copy=False)
-        Y = Y.astype(dtype)
-        if sample_weight is not None:
-            sample_weight = sample_weight.astype(dtype, copy=False)
         if self.solver in STOCHASTIC_SOLVERS:
             self._fit_stochastic(net, X, Y, sample_weight, incremental, val)
         else:
@@ -405,6 +408,44 @@ class BaseScratchMLP(BaseEstimator):
             )
         return self
 
+    def _prepare(self, X, y, sample_weight, incremental, classes=None):
+        """Validate the data; build (or reuse) the network it trains.
+
+        Returns the network and the arrays in its dtype: ``X``, the target
+        matrix ``Y`` and the sample weights (class weights folded in).
+        """
+        hidden = self._hidden_sizes()
+        first_pass = not hasattr(self, "coefs_") or (
+            not self.warm_start and not incremental
+        )
+        X, Y = self._validate_input(X, y, incremental, first_pass, classes)
+        sample_weight = self._validate_sample_weight(sample_weight, X)
+        sample_weight = self._weight_classes(Y, sample_weight, incremental)
+        layer_units = [X.shape[1], *hidden, Y.shape[1]]
+        self._random_state = check_random_state(self.random_state)
+        if first_pass:
+            self._initialize(layer_units, X.dtype)
+        else:
+            self._check_architecture(layer_units, incremental)
+            self._sync_stopping_state()
+        net = self._network()
+        dtype = net.theta.dtype
+        X = X.astype(dtype, copy=False)
+        Y = Y.astype(dtype)
+        if sample_weight is not None:
+            sample_weight = sample_weight.astype(dtype, copy=False)
+        return net, X, Y, sample_weight
+
+    def _training_arrays(self, X, y, sample_weight):
+        """Return the arrays a training step sees (for :func:`check_gradients`).
+
+        A fitted estimator keeps its weights; an unfitted one is initialised
+        as ``fit`` would initialise it.
+        """
+        fitted = hasattr(self, "coefs_")
+        _, X, Y, sample_weight = self._prepare(X, y, sample_weight, incremental=fitted)
+        return X, Y, sample_weight
+
     def _fit_lbfgs(self, net, X, Y, sample_weight):
         """Train on the full batch with L-BFGS, recording the loss per iteration."""
         if net.has_dropout:
@@ -414,8 +455,10 @@ class BaseScratchMLP(BaseEstimator):
                 "solver='adam' (or 'sgd', 'rmsprop', 'adamw'), or dropout=0."
             )
         self.loss_curve_ = []
+        last = {"x": net.theta.astype(np.float64)}
 
         def record(intermediate_result):
+            last["x"] = intermediate_result.x.copy()
             self.loss_curve_.append(float(intermediate_result.fun))
             if self.verbose:
                 print(
@@ -423,18 +466,31 @@ class BaseScratchMLP(BaseEstimator):
                     f"loss = {self.loss_curve_[-1]:.8f}"
                 )
 
-        with single_threaded_scipy_blas():
-            result = minimize_lbfgs(
-                net,
-                X,
-                Y,
-                sample_weight,
-                self._penalty(),
-                self.max_iter,
-                self.max_fun,
-                self.tol,
-                callback=record,
+        try:
+            with single_threaded_scipy_blas():
+                result = minimize_lbfgs(
+                    net,
+                    X,
+                    Y,
+                    sample_weight,
+                    self._penalty(),
+                    self.max_iter,
+                    self.max_fun,
+                    self.tol,
+                    callback=record,
+                )
+        except KeyboardInterrupt:
+            # Keep the last completed iteration, not a line-search trial point.
+            np.copyto(net.theta, last["x"], casting="same_kind")
+            self.n_iter_ = len(self.loss_curve_)
+            self.loss_ = (
+                self.loss_curve_[-1]
+                if self.loss_curve_
+                else full_batch_loss(net, X, Y, sample_weight, self._penalty())
             )
+            self.best_loss_ = min([self.loss_, *self.loss_curve_])
+            warnings.warn("Training interrupted by user.", stacklevel=5)
+            return
         self.n_iter_ = min(result.nit, self.max_iter)
         self.loss_ = float(result.fun)
         self.best_loss_ = min([self.loss_, *self.loss_curve_])
@@ -641,10 +697,17 @@ class BaseScratchMLP(BaseEstimator):
             print(f"Validation score: {score:f}")
 
     def _raw_predict(self, X):
-        """Output logits of the fitted network for validated ``X``."""
-        return predict_logits(
-            self.coefs_, self.intercepts_, self._hidden_activations(), X
-        )
+        """Output logits of the fitted network for validated ``X``.
+
+        Logits beyond the float range (huge inputs or weights) are clipped to
+        a quarter of it, so that the output layer still gives probabilities.
+        """
+        with np.errstate(over="ignore", invalid="ignore"):
+            Z = predict_logits(
+                self.coefs_, self.intercepts_, self._hidden_activations(), X
+            )
+        limit = np.finfo(Z.dtype).max / 4
+        return np.clip(Z, -limit, limit, out=Z)
 
     def _logits(self, X):
         """Validate ``X`` against the fit and return the output logits."""

@@ -188,6 +188,25 @@ class Plateau:
         return self.sign * self.best
 
 
+def full_batch_loss(net, X, Y, sw, penalty):
+    """Return the penalised loss of ``net`` on all of ``X`` at once.
+
+    Parameters
+    ----------
+    net : Network
+    X : ndarray or sparse matrix of shape (n_samples, n_features)
+    Y : ndarray of shape (n_samples, n_outputs)
+    sw : ndarray of shape (n_samples,) or None
+    penalty : Penalty or float
+        Penalty on the weights (a float is an L2 strength).
+
+    Returns
+    -------
+    loss : float
+    """
+    return loss_and_gradient(net, X, Y, sw, penalty, Workspace(net, X.shape[0]))
+
+
 def minimize_lbfgs(net, X, Y, sw, penalty, max_iter, max_fun, tol, callback=None):
     """Train ``net`` on the full batch with L-BFGS-B, in place.
 
