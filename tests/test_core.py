@@ -307,3 +307,55 @@ def test_plateau_counts_epochs_without_improvement():
     scores = Plateau(tol=0.0, higher_is_better=True, best=0.8)
     assert not scores.update(0.7) and scores.count == 1
     assert scores.update(0.9) and scores.count == 0
+
+
+def _epoch_peak_memory(solver, dropout, batch_size):
+    """Peak traced memory of one epoch after a warm-up epoch; buffer bytes."""
+    import tracemalloc
+
+    from skscratch._core.optimizers import make_optimizer
+    from skscratch._core.training import make_workspace, run_epoch
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(4096, 50))
+    Y = np.eye(10)[rng.randint(10, size=4096)]
+    units = (50, 128, 64, 10)
+    theta = glorot_uniform(units, ["relu"] * 3, rng, np.float64)
+    net = Network(units, ("relu", "relu"), "softmax", theta, dropout)
+    params = {
+        "learning_rate_init": 1e-3,
+        "learning_rate": "constant",
+        "momentum": 0.9,
+        "nesterovs_momentum": True,
+        "power_t": 0.5,
+        "beta_1": 0.9,
+        "beta_2": 0.999,
+        "epsilon": 1e-8,
+        "alpha": 1e-4,
+    }
+    opt = make_optimizer(solver, theta.size, theta.dtype, params, net.n_coef)
+    ws = make_workspace(net, X, batch_size, True, np.random.default_rng(0))
+    order = rng.permutation(4096)
+    run_epoch(net, opt, X, Y, None, 1e-4, batch_size, order, ws)  # warm-up
+    tracemalloc.start()
+    try:
+        run_epoch(net, opt, X, Y, None, 1e-4, batch_size, order, ws)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return peak, sum(a.nbytes for a in ws.acts + ws.deltas + ws.work)
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+@pytest.mark.parametrize("dropout", [(), (0.3, 0.2)])
+def test_training_epoch_allocates_no_arrays_after_warm_up(solver, dropout):
+    # After the first epoch, no batch-sized array is allocated: the peak is
+    # the same for batches of 128 and 2048 rows (buffers 16x larger), and it
+    # is NumPy's fixed 64 KiB iterator scratch, which NumPy takes for every
+    # broadcasting ufunc (the bias add), plus a few small Python objects.
+    small, small_buffers = _epoch_peak_memory(solver, dropout, 128)
+    large, large_buffers = _epoch_peak_memory(solver, dropout, 2048)
+    assert large_buffers == 16 * small_buffers
+    assert small_buffers > 300_000
+    assert small < 80_000 and large < 80_000
+    assert abs(large - small) < 4_000
