@@ -10,7 +10,19 @@ from skscratch.gradient_check import check_gradients
 
 __version__ = "0.1.0"
 
+#: Every type a saved skscratch model may contain, for ``skops.io.load``'s
+#: ``trusted`` argument: the two estimators and the optimizer states.
+SKOPS_TRUSTED_TYPES = [
+    "skscratch._classifier.ScratchMLPClassifier",
+    "skscratch._regressor.ScratchMLPRegressor",
+    "skscratch._core.optimizers.SGD",
+    "skscratch._core.optimizers.Adam",
+    "skscratch._core.optimizers.RMSprop",
+    "skscratch._core.optimizers.AdamW",
+]
+
 __all__ = [
+    "SKOPS_TRUSTED_TYPES",
     "ScratchMLPClassifier",
     "ScratchMLPRegressor",
     "__version__",

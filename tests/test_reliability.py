@@ -26,7 +26,7 @@ from threadpoolctl import threadpool_limits
 
 import skscratch._base
 import skscratch._core.training
-from skscratch import ScratchMLPClassifier, ScratchMLPRegressor
+from skscratch import SKOPS_TRUSTED_TYPES, ScratchMLPClassifier, ScratchMLPRegressor
 
 SOLVERS = ["sgd", "adam", "lbfgs"]
 STOCHASTIC = ["sgd", "adam"]
@@ -1121,3 +1121,19 @@ def test_poisson_rejects_negative_targets_everywhere(solver):
     zeros = _make("reg", loss="poisson", solver=solver).fit(X, 0 * y)
     assert np.all(zeros.predict(X) > 0)
     assert np.isfinite(zeros.predict(X)).all()
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam", "rmsprop", "adamw", "lbfgs"])
+@pytest.mark.parametrize("cls", [ScratchMLPClassifier, ScratchMLPRegressor])
+def test_skops_trusted_types_cover_every_model(tmp_path, cls, solver):
+    X = np.random.RandomState(0).normal(size=(30, 3))
+    y = (X[:, 0] > 0).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = cls(solver=solver, max_iter=2, random_state=0).fit(X, y)
+    path = tmp_path / "model.skops"
+    skops.io.dump(model, path)
+    untrusted = skops.io.get_untrusted_types(file=path)
+    assert untrusted and set(untrusted) <= set(SKOPS_TRUSTED_TYPES)
+    loaded = skops.io.load(path, trusted=SKOPS_TRUSTED_TYPES)
+    assert np.array_equal(loaded.predict(X), model.predict(X))
