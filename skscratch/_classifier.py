@@ -64,7 +64,7 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
     the same parameters with the same defaults and meaning, the same fitted
     attributes and methods. It minimises the log-loss (softmax output for
     multiclass problems, logistic output for binary and multilabel ones) with
-    L-BFGS, SGD or Adam.
+    L-BFGS, SGD, Adam, RMSprop or AdamW.
 
     Parameters
     ----------
@@ -91,14 +91,19 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
     best_loss_ : float or None
         Lowest training loss reached; None with early stopping.
 
-    loss_curve_ : list of shape (n_iter_,)
+    loss_curve_ : list of shape (`n_iter_`,)
         Loss after each iteration (L-BFGS included).
 
-    validation_scores_ : list of shape (n_iter_,) or None
-        Validation accuracy after each epoch with early stopping, else None.
+    validation_scores_ : list of shape (`n_iter_`,) or None
+        Validation score after each epoch (accuracy, or ``scoring``), recorded
+        with early stopping or a validation set given to ``fit``; else None.
+
+    validation_loss_curve_ : list of shape (`n_iter_`,) or None
+        Loss on the validation set after each epoch, when there is one (an
+        addition to scikit-learn's attributes); else None.
 
     best_validation_score_ : float or None
-        Best validation accuracy with early stopping, else None.
+        Best validation score with early stopping, else None.
 
     t_ : int
         Number of training samples seen by the solver.
@@ -112,7 +117,7 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
     n_features_in_ : int
         Number of features seen during fit.
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the features seen during fit, when they are all strings.
 
     n_iter_ : int

@@ -22,7 +22,7 @@ class ScratchMLPRegressor(RegressorMixin, BaseScratchMLP):
     the same parameters with the same defaults and meaning, the same fitted
     attributes and methods. It minimises half the squared error with an
     identity output, or half the Poisson deviance with an exponential output
-    (a log link), with L-BFGS, SGD or Adam.
+    (a log link), with L-BFGS, SGD, Adam, RMSprop or AdamW.
 
     Parameters
     ----------
@@ -45,14 +45,19 @@ class ScratchMLPRegressor(RegressorMixin, BaseScratchMLP):
     best_loss_ : float or None
         Lowest training loss reached; None with early stopping.
 
-    loss_curve_ : list of shape (n_iter_,)
+    loss_curve_ : list of shape (`n_iter_`,)
         Loss after each iteration (L-BFGS included).
 
-    validation_scores_ : list of shape (n_iter_,) or None
-        Validation :math:`R^2` after each epoch with early stopping, else None.
+    validation_scores_ : list of shape (`n_iter_`,) or None
+        Validation score after each epoch (:math:`R^2`, or ``scoring``), recorded
+        with early stopping or a validation set given to ``fit``; else None.
+
+    validation_loss_curve_ : list of shape (`n_iter_`,) or None
+        Loss on the validation set after each epoch, when there is one (an
+        addition to scikit-learn's attributes); else None.
 
     best_validation_score_ : float or None
-        Best validation :math:`R^2` with early stopping, else None.
+        Best validation score with early stopping, else None.
 
     t_ : int
         Number of training samples seen by the solver.
@@ -66,7 +71,7 @@ class ScratchMLPRegressor(RegressorMixin, BaseScratchMLP):
     n_features_in_ : int
         Number of features seen during fit.
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the features seen during fit, when they are all strings.
 
     n_iter_ : int

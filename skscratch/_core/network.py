@@ -360,10 +360,10 @@ def forward(coefs, intercepts, activations, X, acts, works, masks=None, dropped=
     """Forward pass: fill ``acts[l][:n]`` with :math:`A_{l+1}` for every layer.
 
     The last entry holds the output *logits* :math:`Z_L`; the output activation
-    is applied together with the loss (see :func:`output_layer`). With dropout,
-    a hidden layer's output times its mask goes to ``dropped[l]``, and that is
-    what the next layer sees; ``acts[l]`` keeps the undropped values for the
-    derivative.
+    is applied together with the loss (see
+    :func:`~skscratch._core.losses.output_layer`). With dropout, a hidden
+    layer's output times its mask goes to ``dropped[l]``, and that is what the
+    next layer sees; ``acts[l]`` keeps the undropped values for the derivative.
 
     Parameters
     ----------
