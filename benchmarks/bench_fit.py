@@ -5,7 +5,7 @@ Run from the repository root::
     python benchmarks/bench_fit.py                  # every workload, default threads
     python benchmarks/bench_fit.py --threads 1      # one BLAS thread
     python benchmarks/bench_fit.py --quick          # smoke test, a few seconds
-    python benchmarks/bench_fit.py --write-readme   # refresh benchmarks/README.md
+    python benchmarks/bench_fit.py --write-readme   # refresh both READMEs' tables
 
 Both estimators are trained on the same data with the same hyper-parameters
 and the same number of epochs (``tol=0.0`` and ``n_iter_no_change`` past
@@ -62,6 +62,7 @@ except (ImportError, OSError):
     torch = None
 
 README = Path(__file__).resolve().parent / "README.md"
+ROOT_README = Path(__file__).resolve().parent.parent / "README.md"
 START_MARKER = "<!-- results:start -->"
 END_MARKER = "<!-- results:end -->"
 CONFIG_RE = re.compile(r"^<!-- config: (.+?) -->$", re.MULTILINE)
@@ -884,7 +885,8 @@ def parse_args(argv=None):
     parser.add_argument(
         "--write-readme",
         action="store_true",
-        help="refresh this configuration's results in benchmarks/README.md",
+        help="refresh this configuration's results in benchmarks/README.md "
+        "and the top-level README.md",
     )
     args = parser.parse_args(argv)
     args.workloads = [w.strip() for w in args.workloads.split(",") if w.strip()]
@@ -999,6 +1001,7 @@ def main(argv=None):
             print("\n" + block)
         if args.write_readme:
             write_readme(block, report["config"])
+            write_readme(block, report["config"], ROOT_README)
 
 
 if __name__ == "__main__":
