@@ -85,49 +85,7 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
     classes_ : ndarray or list of ndarray of shape (n_classes,)
         Class labels of each output.
 
-    loss_ : float
-        Loss at the end of training.
-
-    best_loss_ : float or None
-        Lowest training loss reached; None with early stopping.
-
-    loss_curve_ : list of shape (`n_iter_`,)
-        Loss after each iteration (L-BFGS included).
-
-    validation_scores_ : list of shape (`n_iter_`,) or None
-        Validation score after each epoch (accuracy, or ``scoring``), recorded
-        with early stopping or a validation set given to ``fit``; else None.
-
-    validation_loss_curve_ : list of shape (`n_iter_`,) or None
-        Loss on the validation set after each epoch, when there is one (an
-        addition to scikit-learn's attributes); else None.
-
-    best_validation_score_ : float or None
-        Best validation score with early stopping, else None.
-
-    t_ : int
-        Number of training samples seen by the solver.
-
-    coefs_ : list of shape (n_layers - 1,)
-        ``coefs_[i]`` is the weight matrix from layer i to layer i + 1.
-
-    intercepts_ : list of shape (n_layers - 1,)
-        ``intercepts_[i]`` is the bias vector of layer i + 1.
-
-    n_features_in_ : int
-        Number of features seen during fit.
-
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of the features seen during fit, when they are all strings.
-
-    n_iter_ : int
-        Number of iterations the solver ran.
-
-    n_layers_ : int
-        Number of layers, input and output included.
-
-    n_outputs_ : int
-        Number of output units.
+    %(shared_attributes)s
 
     out_activation_ : str
         Name of the output activation ('softmax' or 'logistic').
