@@ -9,6 +9,7 @@ lines and fitted attributes.
 import copy
 import functools
 import os
+import time
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator
+from sklearn.callback import CallbackSupportMixin, with_callbacks
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import check_scoring, get_scorer_names, log_loss, make_scorer
 from sklearn.model_selection import train_test_split
@@ -157,7 +159,17 @@ def stochastic_solver(estimator):
     return True
 
 
-class BaseScratchMLP(BaseEstimator):
+#: Attributes that scikit-learn's callback machinery keeps on an estimator:
+#: shared by reference, never copied, and kept when a failed call is undone.
+_CALLBACK_STATE = (
+    "_skl_callbacks",
+    "_skl_callbacks_to_teardown",
+    "_callback_fit_ctx",
+    "_parent_callback_ctx",
+)
+
+
+class BaseScratchMLP(CallbackSupportMixin, BaseEstimator):
     """Parameters, validation and training plumbing of the scratch MLPs.
 
     Not meant to be used directly: use :class:`~skscratch.ScratchMLPClassifier`.
@@ -368,9 +380,9 @@ class BaseScratchMLP(BaseEstimator):
         estimator exactly as it was before: a fitted model stays usable, an
         unfitted one unfitted. Divergence is reported as a ValueError.
         """
-        params = self.get_params(deep=False)
+        shared = set(self.get_params(deep=False)) | set(_CALLBACK_STATE)
         before = {
-            key: value if key in params else copy.deepcopy(value)
+            key: value if key in shared else copy.deepcopy(value)
             for key, value in self.__dict__.items()
         }
         try:
@@ -379,8 +391,10 @@ class BaseScratchMLP(BaseEstimator):
                     X, y, sample_weight, incremental, classes, val
                 )
         except Exception as exc:
+            callbacks = {k: v for k, v in vars(self).items() if k in _CALLBACK_STATE}
             self.__dict__.clear()
             self.__dict__.update(before)
+            self.__dict__.update(callbacks)  # their teardown still has to run
             if not isinstance(exc, Diverged | _NonFiniteWeights):
                 raise
             raise ValueError(
@@ -397,16 +411,37 @@ class BaseScratchMLP(BaseEstimator):
         )
         if val is not None:
             val = self._validate_validation_set(*val)
-        if self.solver in STOCHASTIC_SOLVERS:
-            self._fit_stochastic(net, X, Y, sample_weight, incremental, val)
+        stochastic = self.solver in STOCHASTIC_SOLVERS
+        # One subtask per epoch; L-BFGS, as in LogisticRegression, one per
+        # iteration plus the one scipy's last callback opens.
+        epochs = 1 if incremental else self.max_iter
+        ctx = self._init_callback_context(
+            max_subtasks=epochs if stochastic else self.max_iter + 1
+        )
+        task = {"X": X, "y": lambda: self._targets_to_y(Y)}
+        if sample_weight is not None:
+            task["metadata"] = {"sample_weight": sample_weight}
+        ctx.call_on_fit_task_begin(estimator=self, **task)
+        if stochastic:
+            self._fit_stochastic(net, X, Y, sample_weight, incremental, val, task)
         else:
-            self._fit_lbfgs(net, X, Y, sample_weight)
+            self._fit_lbfgs(net, X, Y, sample_weight, task)
         if not np.isfinite(net.theta).all():
             raise _NonFiniteWeights(
                 "the solver produced non-finite parameter weights; the input "
                 "data may contain large values and need to be preprocessed"
             )
+        ctx.call_on_fit_task_end(
+            estimator=self, reconstruction_attributes=self._weights_now, **task
+        )
         return self
+
+    def _weights_now(self):
+        """Return copies of the current weights, for a callback's estimator."""
+        return {
+            "coefs_": [W.copy() for W in self.coefs_],
+            "intercepts_": [b.copy() for b in self.intercepts_],
+        }
 
     def _prepare(self, X, y, sample_weight, incremental, classes=None):
         """Validate the data; build (or reuse) the network it trains.
@@ -446,7 +481,7 @@ class BaseScratchMLP(BaseEstimator):
         _, X, Y, sample_weight = self._prepare(X, y, sample_weight, incremental=fitted)
         return X, Y, sample_weight
 
-    def _fit_lbfgs(self, net, X, Y, sample_weight):
+    def _fit_lbfgs(self, net, X, Y, sample_weight, task):
         """Train on the full batch with L-BFGS, recording the loss per iteration."""
         if net.has_dropout:
             raise ValueError(
@@ -456,10 +491,20 @@ class BaseScratchMLP(BaseEstimator):
             )
         self.loss_curve_ = []
         last = {"x": net.theta.astype(np.float64)}
+        ctx = self._callback_fit_ctx
+        step = {"ctx": ctx.subcontext(task_name="lbfgs-iter")}
+        step["ctx"].call_on_fit_task_begin(estimator=self, **task)
 
         def record(intermediate_result):
             last["x"] = intermediate_result.x.copy()
             self.loss_curve_.append(float(intermediate_result.fun))
+            step["ctx"].call_on_fit_task_end(
+                estimator=self,
+                reconstruction_attributes=lambda: _weights_of(net, last["x"]),
+                **task,
+            )
+            step["ctx"] = ctx.subcontext(task_name="lbfgs-iter")
+            step["ctx"].call_on_fit_task_begin(estimator=self, **task)
             if self.verbose:
                 print(
                     f"Iteration {len(self.loss_curve_)}, "
@@ -481,6 +526,7 @@ class BaseScratchMLP(BaseEstimator):
                 )
         except KeyboardInterrupt:
             # Keep the last completed iteration, not a line-search trial point.
+            step["ctx"].call_on_fit_task_end(estimator=self)
             np.copyto(net.theta, last["x"], casting="same_kind")
             self.n_iter_ = len(self.loss_curve_)
             self.loss_ = (
@@ -491,6 +537,7 @@ class BaseScratchMLP(BaseEstimator):
             self.best_loss_ = min([self.loss_, *self.loss_curve_])
             warnings.warn("Training interrupted by user.", stacklevel=5)
             return
+        step["ctx"].call_on_fit_task_end(estimator=self)  # the unused last one
         self.n_iter_ = min(result.nit, self.max_iter)
         self.loss_ = float(result.fun)
         self.best_loss_ = min([self.loss_, *self.loss_curve_])
@@ -542,7 +589,7 @@ class BaseScratchMLP(BaseEstimator):
         """Fold class weights into the sample weights (classifiers only)."""
         return sample_weight
 
-    def _fit_stochastic(self, net, X, Y, sample_weight, incremental, val=None):
+    def _fit_stochastic(self, net, X, Y, sample_weight, incremental, val, task):
         """Train with a stochastic solver, epoch by epoch."""
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
@@ -584,6 +631,9 @@ class BaseScratchMLP(BaseEstimator):
         try:
             for _ in range(self.max_iter):
                 np.copyto(epoch_start, net.theta)
+                epoch = self._callback_fit_ctx.subcontext(task_name="epoch")
+                epoch.call_on_fit_task_begin(estimator=self, **task)
+                started = time.perf_counter()
                 if self.shuffle:
                     order = order[self._random_state.permutation(n_samples)]
                 loss = run_epoch(
@@ -598,7 +648,12 @@ class BaseScratchMLP(BaseEstimator):
                     ws,
                     self.max_grad_norm,
                 )
-                if self._end_epoch(net, loss, n_samples, val, best_theta):
+                stop = self._end_epoch(net, loss, n_samples, val, best_theta)
+                self._print_epoch_details(val, time.perf_counter() - started)
+                stop |= epoch.call_on_fit_task_end(
+                    estimator=self, reconstruction_attributes=self._weights_now, **task
+                )
+                if stop:
                     break
                 if incremental:
                     break
@@ -663,6 +718,20 @@ class BaseScratchMLP(BaseEstimator):
             print(f"{msg}{stop} Stopping.")
         return True
 
+    def _print_epoch_details(self, val, seconds):
+        """With ``verbose >= 2``, print the learning rate, epoch time, validation."""
+        if not isinstance(self.verbose, bool) and self.verbose >= 2:
+            line = (
+                f"  learning rate = {self._optimizer.learning_rate:.6g}, "
+                f"epoch time = {seconds:.3f} s"
+            )
+            if val is not None:
+                line += (
+                    f", validation loss = {self.validation_loss_curve_[-1]:.8f}"
+                    f", validation score = {self.validation_scores_[-1]:.6f}"
+                )
+            print(line)
+
     def _make_scorer(self):
         """Build the ``scoring`` scorer once per fit (None: use ``score``)."""
         if self.scoring is None:
@@ -721,6 +790,7 @@ class BaseScratchMLP(BaseEstimator):
         )
         return self._raw_predict(X)
 
+    @with_callbacks
     def fit(
         self,
         X,
@@ -784,6 +854,13 @@ class BaseScratchMLP(BaseEstimator):
 
 class _NonFiniteWeights(ArithmeticError):
     """Raised when training ends with weights that are not all finite."""
+
+
+def _weights_of(net, x):
+    """Return per-layer copies of the weights in a flat vector (L-BFGS iterates)."""
+    theta = np.array(x, dtype=net.theta.dtype)
+    coefs, intercepts = split_flat(theta, net.layer_units)
+    return {"coefs_": coefs, "intercepts_": intercepts}
 
 
 def optimizer_size(optimizer):

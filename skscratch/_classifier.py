@@ -3,6 +3,7 @@
 import numpy as np
 from scipy.special import expit
 from sklearn.base import ClassifierMixin
+from sklearn.callback import with_callbacks
 from sklearn.metrics import accuracy_score
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils._param_validation import StrOptions
@@ -291,6 +292,7 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
 
     # ------------------------------------------------------------ training API
     @available_if(_can_partial_fit)
+    @with_callbacks
     def partial_fit(self, X, y, sample_weight=None, classes=None):
         """Update the model with one epoch over the given data.
 

@@ -2,6 +2,7 @@
 
 import numpy as np
 from sklearn.base import RegressorMixin
+from sklearn.callback import with_callbacks
 from sklearn.metrics import r2_score
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.metaestimators import available_if
@@ -178,6 +179,7 @@ class ScratchMLPRegressor(RegressorMixin, BaseScratchMLP):
 
     # ---------------------------------------------------------- training API
     @available_if(stochastic_solver)
+    @with_callbacks
     def partial_fit(self, X, y, sample_weight=None):
         """Update the model with one epoch over the given data.
 

@@ -289,8 +289,8 @@ class Workspace:
 
     net: Network
     batch_size: int
-    n_features_gather: int = None
-    rng: np.random.Generator = None
+    n_features_gather: int | None = None
+    rng: np.random.Generator | None = None
 
     def __post_init__(self):
         dtype, units = self.net.theta.dtype, self.net.layer_units[1:]
