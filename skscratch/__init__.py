@@ -7,6 +7,7 @@ built so that a reader can follow each training step from the maths to the code.
 from skscratch._classifier import ScratchMLPClassifier
 from skscratch._regressor import ScratchMLPRegressor
 from skscratch.gradient_check import check_gradients
+from skscratch.onnx import to_onnx
 
 __version__ = "0.1.0"
 
@@ -27,4 +28,5 @@ __all__ = [
     "ScratchMLPRegressor",
     "__version__",
     "check_gradients",
+    "to_onnx",
 ]
