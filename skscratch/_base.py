@@ -17,7 +17,6 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator
-from sklearn.callback import CallbackSupportMixin, with_callbacks
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import check_scoring, get_scorer_names, log_loss, make_scorer
 from sklearn.model_selection import train_test_split
@@ -30,6 +29,7 @@ from sklearn.utils.validation import (
 )
 from threadpoolctl import ThreadpoolController
 
+from skscratch._callbacks import CallbackSupportMixin, with_callbacks
 from skscratch._core.activations import ACTIVATIONS
 from skscratch._core.losses import evaluate_loss
 from skscratch._core.network import (

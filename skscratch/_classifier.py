@@ -3,7 +3,6 @@
 import numpy as np
 from scipy.special import expit
 from sklearn.base import ClassifierMixin
-from sklearn.callback import with_callbacks
 from sklearn.metrics import accuracy_score
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils._param_validation import StrOptions
@@ -17,6 +16,7 @@ from sklearn.utils.multiclass import (
 from sklearn.utils.validation import column_or_1d, validate_data
 
 from skscratch._base import BaseScratchMLP, stochastic_solver
+from skscratch._callbacks import with_callbacks
 from skscratch._docs import fill_doc
 
 

@@ -2,13 +2,13 @@
 
 import numpy as np
 from sklearn.base import RegressorMixin
-from sklearn.callback import with_callbacks
 from sklearn.metrics import r2_score
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import column_or_1d, validate_data
 
 from skscratch._base import BaseScratchMLP, stochastic_solver
+from skscratch._callbacks import with_callbacks
 from skscratch._core.losses import exp as inplace_exp
 from skscratch._docs import fill_doc
 

@@ -168,3 +168,38 @@ def test_package_ships_its_type_marker():
     import importlib.resources
 
     assert importlib.resources.files("skscratch").joinpath("py.typed").is_file()
+
+
+def test_without_sklearn_callback_fit_works_and_set_callbacks_explains():
+    import subprocess
+    import sys
+    import textwrap
+
+    script = textwrap.dedent(
+        """
+        # scikit-learn's own modules need sklearn.callback: load them, then
+        # hide the two names skscratch imports, as an older release lacks them
+        import sklearn.callback, sklearn.linear_model, sklearn.metrics
+        import sklearn.model_selection, sklearn.pipeline, sklearn.preprocessing
+        del sklearn.callback.CallbackSupportMixin, sklearn.callback.with_callbacks
+        import numpy as np
+        from skscratch import ScratchMLPClassifier
+        X = np.random.RandomState(0).normal(size=(40, 3))
+        y = (X[:, 0] > 0).astype(int)
+        clf = ScratchMLPClassifier(max_iter=5, random_state=0).fit(X, y)
+        clf.set_params(solver="lbfgs").fit(X, y)
+        print(clf.score(X, y) > 0.5)
+        try:
+            clf.set_callbacks()
+        except ImportError as exc:
+            print(exc)
+        """
+    )
+    out = subprocess.run(
+        [sys.executable, "-W", "ignore", "-c", script],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert out.startswith("True\n")
+    assert "scikit-learn 1.9" in out
