@@ -36,6 +36,9 @@ GALLERY_ORDER = [
     "plot_digits_grid_search.py",
     "plot_solver_loss_curves.py",
     "plot_regression.py",
+    "plot_class_weight.py",
+    "plot_dropout_l1.py",
+    "plot_gradient_check.py",
 ]
 
 
