@@ -680,17 +680,15 @@ class BaseScratchMLP(CallbackSupportMixin, BaseEstimator):
             print(f"Iteration {self.n_iter_}, loss = {loss:.8f}")
         if val is not None:
             self._record_validation(net, val)
+        count = self._no_improvement_count
         if self.early_stopping:
-            score = self.validation_scores_[-1]
-            plateau = Plateau(self.tol, True, self.best_validation_score_)
-            plateau.count = self._no_improvement_count
-            if plateau.update(score):
-                self.best_validation_score_ = score
+            plateau = Plateau(self.tol, True, self.best_validation_score_, count)
+            if plateau.update(self.validation_scores_[-1]):
                 np.copyto(best_theta, net.theta)
+            self.best_validation_score_ = plateau.best_value
             what = "Validation score"
         else:
-            plateau = Plateau(self.tol, False, self.best_loss_)
-            plateau.count = self._no_improvement_count
+            plateau = Plateau(self.tol, False, self.best_loss_, count)
             plateau.update(loss)
             self.best_loss_ = plateau.best_value
             what = "Training loss"

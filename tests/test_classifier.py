@@ -19,21 +19,12 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import InvalidParameterError
-from threadpoolctl import threadpool_limits
 
 import skscratch._base
 from skscratch import ScratchMLPClassifier
 
 SOLVERS = ["sgd", "adam", "lbfgs"]
 STOCHASTIC = ["sgd", "adam"]
-
-
-@pytest.fixture(autouse=True)
-def _single_blas_thread():
-    """Run on one BLAS thread: the matrices are tiny, and a loaded machine
-    oversubscribed by BLAS threads would otherwise slow the suite badly."""
-    with threadpool_limits(limits=1, user_api="blas"):
-        yield
 
 
 ignore_convergence = pytest.mark.filterwarnings(

@@ -14,20 +14,11 @@ from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
-from threadpoolctl import threadpool_limits
 
 from skscratch import ScratchMLPClassifier
 
 SOLVERS = ["sgd", "adam", "lbfgs"]
 STOCHASTIC = ["sgd", "adam"]
-
-
-@pytest.fixture(autouse=True)
-def _single_blas_thread():
-    """Run on one BLAS thread: the matrices are tiny, and a loaded machine
-    oversubscribed by BLAS threads would otherwise slow the suite badly."""
-    with threadpool_limits(limits=1, user_api="blas"):
-        yield
 
 
 ACTIVATIONS = ["identity", "logistic", "tanh", "relu"]

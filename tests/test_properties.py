@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.utils.validation import check_is_fitted
-from threadpoolctl import threadpool_limits
 
 from skscratch import ScratchMLPClassifier, ScratchMLPRegressor
 
@@ -27,13 +26,6 @@ LABELS = {
     "str": ["ant", "bee", "cat", "dog"],
     "bool": [False, True],
 }
-
-
-@pytest.fixture(autouse=True)
-def _single_blas_thread():
-    """One BLAS thread: the matrices are tiny and the machine is shared."""
-    with threadpool_limits(limits=1, user_api="blas"):
-        yield
 
 
 @st.composite

@@ -22,7 +22,6 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.neural_network import MLPRegressor
 from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.validation import check_is_fitted
-from threadpoolctl import threadpool_limits
 
 import skscratch._base
 import skscratch._core.training
@@ -36,13 +35,6 @@ ESTIMATORS = {"clf": ScratchMLPClassifier, "reg": ScratchMLPRegressor}
 ignore_convergence = pytest.mark.filterwarnings(
     "ignore::sklearn.exceptions.ConvergenceWarning"
 )
-
-
-@pytest.fixture(autouse=True)
-def _single_blas_thread():
-    """One BLAS thread: the matrices are tiny and the machine is shared."""
-    with threadpool_limits(limits=1, user_api="blas"):
-        yield
 
 
 _rng = np.random.RandomState(0)

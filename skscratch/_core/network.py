@@ -128,16 +128,13 @@ class Network:
     def __post_init__(self):
         self.coefs, self.intercepts = split_flat(self.theta, self.layer_units)
         self.n_coef = layer_offsets(self.layer_units)[2]
+        # Read by every batch: decided once here rather than per batch.
+        self.has_dropout = any(rate > 0 for rate in self.dropout)
 
     @property
     def n_layers(self):
         """Number of weight matrices."""
         return len(self.layer_units) - 1
-
-    @property
-    def has_dropout(self):
-        """Whether any hidden layer drops units during training."""
-        return any(rate > 0 for rate in self.dropout)
 
 
 def glorot_uniform(layer_units, activations, rng, dtype):
@@ -445,7 +442,7 @@ def loss_and_gradient(net, X, Y, sw, penalty, ws, draw_masks=True):
     Y : ndarray of shape (n, n_outputs)
         Targets (one-hot or 0/1 indicators for classification).
     sw : ndarray of shape (n,) or None
-        Sample weights of the batch; must not sum to zero.
+        Sample weights of the batch.
     penalty : Penalty or float
         Penalty on the weights; a float is an L2 strength ``alpha``.
     ws : Workspace
@@ -457,8 +454,9 @@ def loss_and_gradient(net, X, Y, sw, penalty, ws, draw_masks=True):
 
     Returns
     -------
-    loss : float
-        :math:`J` above, for this batch.
+    loss : float or None
+        :math:`J` above, for this batch; None, with no gradient written, when
+        the sample weights sum to zero.
     """
     if not isinstance(penalty, Penalty):
         penalty = Penalty(alpha=penalty)
@@ -467,6 +465,8 @@ def loss_and_gradient(net, X, Y, sw, penalty, ws, draw_masks=True):
         w, total = None, n
     else:
         total = float(sw.sum())
+        if not total > 0:
+            return None  # no weight, no information: nothing to learn from
         w = ws.w[:n]
         np.multiply(sw, 1.0 / total, out=w)
     masks = None

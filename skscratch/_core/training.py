@@ -108,9 +108,9 @@ def run_epoch(
     for start in range(0, n_samples, batch_size):
         stop = min(start + batch_size, n_samples)
         Xb, Yb, swb = _gather_batch(X, Y, sw, start, stop, order, ws)
-        if swb is not None and not swb.sum() > 0:
-            continue
         batch_loss = loss_and_gradient(net, Xb, Yb, swb, penalty, ws)
+        if batch_loss is None:  # the batch's weights sum to zero
+            continue
         if not math.isfinite(batch_loss):
             raise Diverged(f"non-finite loss {batch_loss} in the batch at row {start}")
         if max_grad_norm is not None:
@@ -156,13 +156,15 @@ class Plateau:
         True for scores, False for losses.
     best : float, optional
         Best value so far; defaults to the worst possible one.
+    count : int, default=0
+        Epochs without improvement so far (to resume a count across fits).
     """
 
-    def __init__(self, tol, higher_is_better, best=None):
+    def __init__(self, tol, higher_is_better, best=None, count=0):
         self.tol = tol
         self.sign = 1.0 if higher_is_better else -1.0
         self.best = -np.inf if best is None else self.sign * best
-        self.count = 0
+        self.count = count
 
     def update(self, value):
         """Record an epoch's value; return True when it is a new best.
