@@ -4,8 +4,8 @@ Drop-in replacements for scikit-learn's ``MLPClassifier`` and ``MLPRegressor``,
 built so that a reader can follow each training step from the maths to the code.
 """
 
-from skscratch._classifier import ScratchMLPClassifier
-from skscratch._regressor import ScratchMLPRegressor
+from skscratch._classifier import MLPClassifier, ScratchMLPClassifier
+from skscratch._regressor import MLPRegressor, ScratchMLPRegressor
 from skscratch.gradient_check import check_gradients
 from skscratch.onnx import to_onnx
 
@@ -16,6 +16,8 @@ __version__ = "0.1.0"
 SKOPS_TRUSTED_TYPES = [
     "skscratch._classifier.ScratchMLPClassifier",
     "skscratch._regressor.ScratchMLPRegressor",
+    "skscratch._classifier.MLPClassifier",
+    "skscratch._regressor.MLPRegressor",
     "skscratch._core.optimizers.SGD",
     "skscratch._core.optimizers.Adam",
     "skscratch._core.optimizers.RMSprop",
@@ -24,6 +26,8 @@ SKOPS_TRUSTED_TYPES = [
 
 __all__ = [
     "SKOPS_TRUSTED_TYPES",
+    "MLPClassifier",
+    "MLPRegressor",
     "ScratchMLPClassifier",
     "ScratchMLPRegressor",
     "__version__",

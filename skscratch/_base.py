@@ -22,11 +22,8 @@ from sklearn.metrics import check_scoring, get_scorer_names, log_loss, make_scor
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
-from sklearn.utils.validation import (
-    _check_sample_weight,
-    check_is_fitted,
-    validate_data,
-)
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted
+from sklearn_compat.utils.validation import validate_data
 from threadpoolctl import ThreadpoolController
 
 from skscratch._callbacks import CallbackSupportMixin, with_callbacks
@@ -364,9 +361,9 @@ class BaseScratchMLP(CallbackSupportMixin, BaseEstimator):
         """Check sample weights: right length, finite, non-negative, not all zero."""
         if sample_weight is None:
             return None
-        sample_weight = _check_sample_weight(
-            sample_weight, X, dtype=X.dtype, ensure_non_negative=True
-        )
+        sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
+        if (sample_weight < 0).any():
+            raise ValueError("Negative values in data passed to `sample_weight`")
         if not sample_weight.sum() > 0:
             raise ValueError("Sample weights must contain at least one positive value.")
         return sample_weight
@@ -398,10 +395,11 @@ class BaseScratchMLP(CallbackSupportMixin, BaseEstimator):
             if not isinstance(exc, Diverged | _NonFiniteWeights):
                 raise
             raise ValueError(
-                f"Training diverged ({exc}). The estimator is left as it was "
-                "before this call. Lower learning_rate_init (it is "
-                f"{self.learning_rate_init}), or scale the input data, e.g. with "
-                "StandardScaler."
+                "Solver produced non-finite parameter weights. The input data "
+                "may contain large values and need to be preprocessed. Training "
+                f"diverged ({exc}); the estimator is left as it was before this "
+                f"call. Lower learning_rate_init (it is {self.learning_rate_init})"
+                ", or scale the input data, e.g. with StandardScaler."
             ) from exc
 
     def _fit_unguarded(self, X, y, sample_weight, incremental, classes, val):
@@ -553,7 +551,11 @@ class BaseScratchMLP(CallbackSupportMixin, BaseEstimator):
         """
         if val is not None or not self.early_stopping:
             return X, Y, sample_weight, val
-        stratify = Y if self.n_outputs_ == 1 and self._is_classifier() else None
+        # scikit-learn stratifies on the binarized labels as booleans: the
+        # same array gives the same split, and the same error for a class
+        # too small to split.
+        single = self.n_outputs_ == 1 and self._is_classifier()
+        stratify = Y.astype(bool) if single else None
         arrays = [X, Y] if sample_weight is None else [X, Y, sample_weight]
         parts = train_test_split(
             *arrays,
@@ -779,13 +781,16 @@ class BaseScratchMLP(CallbackSupportMixin, BaseEstimator):
     def _logits(self, X):
         """Validate ``X`` against the fit and return the output logits."""
         self._check_fitted()
-        X = validate_data(
-            self,
-            X,
-            accept_sparse=["csr", "csc"],
-            dtype=(np.float64, np.float32),
-            reset=False,
-        )
+        # The finiteness check sums X: float32 data near its largest value
+        # overflows there, harmlessly, since each value is then checked.
+        with np.errstate(over="ignore", invalid="ignore"):
+            X = validate_data(
+                self,
+                X,
+                accept_sparse=["csr", "csc"],
+                dtype=(np.float64, np.float32),
+                reset=False,
+            )
         return self._raw_predict(X)
 
     @with_callbacks

@@ -13,7 +13,8 @@ from sklearn.utils.multiclass import (
     type_of_target,
     unique_labels,
 )
-from sklearn.utils.validation import column_or_1d, validate_data
+from sklearn.utils.validation import column_or_1d
+from sklearn_compat.utils.validation import validate_data
 
 from skscratch._base import BaseScratchMLP, stochastic_solver
 from skscratch._callbacks import with_callbacks
@@ -50,11 +51,6 @@ def _log_softmax(Z):
     Z -= Z.max(axis=1, keepdims=True)
     Z -= np.log(np.exp(Z).sum(axis=1, keepdims=True))
     return np.maximum(Z, np.log(np.finfo(Z.dtype).tiny), out=Z)
-
-
-def _log_expit(Z):
-    r"""Return :math:`\log \sigma(Z) = -\log(1 + e^{-Z})`, exactly and safely."""
-    return -np.logaddexp(0, -Z)
 
 
 @fill_doc
@@ -210,20 +206,16 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
         )
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
+        _check_label_types(y)
         check_classification_targets(y)
         if incremental and not hasattr(self, "classes_"):
             lb = LabelBinarizer().fit(y if _is_multilabel(y) else classes)
-            if len(lb.classes_) < 2:
-                raise ValueError("classes must contain at least 2 classes.")
             self._label_binarizer, self.classes_ = lb, lb.classes_
             self._check_labels_known(y, incremental)
         elif not hasattr(self, "classes_") or not (self.warm_start or incremental):
+            # One class is accepted, as scikit-learn does: the model then
+            # predicts that class everywhere.
             lb = LabelBinarizer().fit(y)
-            if len(lb.classes_) < 2:
-                raise ValueError(
-                    "The classifier needs samples of at least 2 classes in the "
-                    f"data, but the data contains only one class: {lb.classes_[0]!r}"
-                )
             self._label_binarizer, self.classes_ = lb, lb.classes_
         else:
             self._check_labels_known(y, incremental)
@@ -259,18 +251,17 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
         """
         if self.class_weight is None:
             return sample_weight
+        _check_class_weight(self.class_weight)
         y = self._targets_to_y(Y)
         if y.ndim > 1:  # multilabel: one weighting per output
             weights = compute_sample_weight(self.class_weight, y)
         else:
+            index = np.searchsorted(self.classes_, y)
             if not reuse or not hasattr(self, "_class_weights"):
-                self._class_weights = compute_class_weight(
-                    self.class_weight,
-                    classes=self.classes_,
-                    y=y,
-                    sample_weight=sample_weight,
+                self._class_weights = _class_weights(
+                    self.class_weight, self.classes_, y, index, sample_weight
                 )
-            weights = self._class_weights[np.searchsorted(self.classes_, y)]
+            weights = self._class_weights[index]
         return weights if sample_weight is None else weights * sample_weight
 
     def _targets_to_y(self, Y):
@@ -373,11 +364,10 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
         return P
 
     def predict_log_proba(self, X):
-        r"""Logarithm of the probability estimates, computed in log space.
+        """Logarithm of the probability estimates.
 
-        Unlike ``np.log(predict_proba(X))`` this never returns ``-inf``: the
-        log-softmax is :math:`z - \log \sum_j e^{z_j}` and the log-sigmoid is
-        :math:`-\log(1 + e^{-z})`.
+        Exactly ``np.log(predict_proba(X))``, as in scikit-learn; it is finite,
+        because no probability is exactly 0.
 
         Parameters
         ----------
@@ -389,20 +379,96 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
         log_y_prob : ndarray of shape (n_samples, n_classes)
             Log-probability of each class, columns ordered as ``classes_``.
         """
-        Z = self._logits(X)
-        if self._output == "softmax":
-            return _log_softmax(Z)
-        eps = np.finfo(Z.dtype).eps
-        lo, hi = np.log(eps), np.log1p(-eps)
-        if self.n_outputs_ == 1:
-            Z = np.hstack([-Z, Z])
-        return np.clip(_log_expit(Z), lo, hi)
+        return np.log(self.predict_proba(X))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_label = True
         return tags
 
+    def _more_tags(self):
+        # The same tag for scikit-learn < 1.6, which reads tags from here.
+        return {"multilabel": True}
+
 
 def _is_multilabel(y):
     return type_of_target(y).startswith("multilabel")
+
+
+def _check_class_weight(class_weight):
+    """Refuse class weights that are NaN, infinite or negative.
+
+    scikit-learn's MLP has no ``class_weight``; the wording is that of its
+    sample-weight checks, since class weights become sample weights.
+    """
+    if not isinstance(class_weight, dict):
+        return
+    values = np.asarray(list(class_weight.values()), dtype=np.float64)
+    if np.isnan(values).any():
+        raise ValueError("Input class_weight contains NaN.")
+    if np.isinf(values).any():
+        raise ValueError("Input class_weight contains infinity.")
+    if (values < 0).any():
+        raise ValueError("Negative values in data passed to `class_weight`.")
+
+
+def _class_weights(class_weight, classes, y, index, sample_weight):
+    r"""Return the weight of each class: from a dict, or 'balanced'.
+
+    'balanced' gives class :math:`c` the weight :math:`S / (K S_c)`, with
+    :math:`S_c` the sample weight of the class, :math:`S` that of all samples
+    and :math:`K` the number of classes in ``y``. A class whose samples all
+    have weight 0 gets 0 (scikit-learn divides by zero there).
+    """
+    if isinstance(class_weight, dict):
+        return compute_class_weight(class_weight, classes=classes, y=y)
+    n_present = np.count_nonzero(np.bincount(index, minlength=len(classes)))
+    per_class = np.bincount(index, weights=sample_weight, minlength=len(classes))
+    weighted = per_class > 0
+    weights = np.zeros(len(classes))
+    weights[weighted] = per_class.sum() / (n_present * per_class[weighted])
+    return weights
+
+
+def _check_label_types(y):
+    """Refuse labels that mix strings and numbers, which cannot be sorted.
+
+    scikit-learn's MLP lets Python's own TypeError ("'<' not supported")
+    escape from the sort; the type stays, the message says what is wrong.
+    """
+    if y.dtype != object:
+        return
+    kinds = {isinstance(label, str) for label in np.ravel(y)}
+    if len(kinds) > 1:
+        raise TypeError(
+            "Mix of label input types (string and number): the labels of y "
+            "must be all strings or all numbers, so that they can be sorted."
+        )
+
+
+class MLPClassifier(ScratchMLPClassifier):
+    """:class:`ScratchMLPClassifier` under scikit-learn's class name.
+
+    ``from skscratch import MLPClassifier`` replaces
+    ``from sklearn.neural_network import MLPClassifier`` with nothing else to
+    change: the estimator is the same, and so are the names scikit-learn
+    derives from the class name, such as the step name ``mlpclassifier`` that
+    ``make_pipeline`` gives it and the ``mlpclassifier__alpha`` keys of a grid
+    written for scikit-learn. Parameters, attributes and methods are those of
+    :class:`ScratchMLPClassifier`.
+
+    See Also
+    --------
+    ScratchMLPClassifier : The same estimator under its own name.
+
+    Examples
+    --------
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from skscratch import MLPClassifier
+    >>> pipe = make_pipeline(StandardScaler(), MLPClassifier())
+    >>> list(pipe.named_steps)
+    ['standardscaler', 'mlpclassifier']
+    >>> pipe.set_params(mlpclassifier__alpha=0.01).get_params()["mlpclassifier__alpha"]
+    0.01
+    """

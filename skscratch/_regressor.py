@@ -5,7 +5,8 @@ from sklearn.base import RegressorMixin
 from sklearn.metrics import r2_score
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import column_or_1d, validate_data
+from sklearn.utils.validation import column_or_1d
+from sklearn_compat.utils.validation import validate_data
 
 from skscratch._base import BaseScratchMLP, stochastic_solver
 from skscratch._callbacks import with_callbacks
@@ -219,3 +220,32 @@ class ScratchMLPRegressor(RegressorMixin, BaseScratchMLP):
         tags = super().__sklearn_tags__()
         tags.target_tags.positive_only = self.loss == "poisson"
         return tags
+
+    def _more_tags(self):
+        # The same tag for scikit-learn < 1.6, which reads tags from here.
+        return {"requires_positive_y": self.loss == "poisson"}
+
+
+class MLPRegressor(ScratchMLPRegressor):
+    """:class:`ScratchMLPRegressor` under scikit-learn's class name.
+
+    ``from skscratch import MLPRegressor`` replaces
+    ``from sklearn.neural_network import MLPRegressor`` with nothing else to
+    change: the estimator is the same, and so are the names scikit-learn
+    derives from the class name, such as the step name ``mlpregressor`` that
+    ``make_pipeline`` gives it and the ``mlpregressor__alpha`` keys of a grid
+    written for scikit-learn. Parameters, attributes and methods are those of
+    :class:`ScratchMLPRegressor`.
+
+    See Also
+    --------
+    ScratchMLPRegressor : The same estimator under its own name.
+
+    Examples
+    --------
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from skscratch import MLPRegressor
+    >>> list(make_pipeline(StandardScaler(), MLPRegressor()).named_steps)
+    ['standardscaler', 'mlpregressor']
+    """

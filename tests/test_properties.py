@@ -76,8 +76,6 @@ def _fit_or_expected_error(est, X, y, sample_weight, n_classes=None):
     reasons = []  # what makes the data invalid, as the error should say
     if sample_weight is not None and not sample_weight.sum() > 0:
         reasons.append("at least one non-zero")
-    if n_classes is not None and n_classes < 2:
-        reasons.append("class")
     try:
         with _expected_warnings_only():
             est.fit(X, y, sample_weight=sample_weight)

@@ -72,31 +72,16 @@ NOTES = {
             "``hidden_layer_sizes``, features or outputs) raises a "
             "``ValueError`` instead of failing later."
         ),
-        "loss": {
-            "regressor": (
-                "With several outputs, ``'squared_error'`` is reported as the "
-                "sum over the outputs (scikit-learn reports the mean but "
-                "descends the gradient of the sum)."
-            ),
-        },
     },
     "attributes": {
-        "loss_": {
-            "regressor": (
-                "Sum over the outputs for multi-output squared error; "
-                "scikit-learn divides it by the number of outputs."
-            ),
-        },
         "loss_curve_": {
             "all": (
                 "Also recorded with ``solver='lbfgs'``, one value per L-BFGS "
                 "iteration; scikit-learn sets it for the stochastic solvers only."
             ),
-            "regressor": "With several outputs, summed over them, like ``loss_``.",
         },
         "best_loss_": {
             "all": "Also set with ``solver='lbfgs'``.",
-            "regressor": "With several outputs, summed over them, like ``loss_``.",
         },
         "validation_scores_": "Also set (to None) with ``solver='lbfgs'``.",
         "best_validation_score_": "Also set (to None) with ``solver='lbfgs'``.",
@@ -123,8 +108,8 @@ NOTES = {
         ),
         "predict_proba": "No probability is exactly 0 or 1.",
         "predict_log_proba": (
-            "Computed in log space: finite where ``np.log(predict_proba(X))`` "
-            "would give ``-inf``."
+            "Finite where scikit-learn's can be ``-inf``: the logarithm of "
+            "probabilities that are never exactly 0."
         ),
         "predict": "Runs in blocks of rows: little memory beyond the result.",
     },

@@ -1,0 +1,159 @@
+"""Code written for scikit-learn's MLP, run with skscratch's estimators.
+
+Each test takes a piece of scikit-learn code as a user would write it, swaps
+the class, and checks that it runs and gives scikit-learn's result; or, where
+scikit-learn silently returns nonsense, that we raise in its wording.
+"""
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+import sklearn.neural_network as sknn
+from sklearn.datasets import load_iris
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+import skscratch
+from skscratch import (
+    MLPClassifier,
+    MLPRegressor,
+    ScratchMLPClassifier,
+    ScratchMLPRegressor,
+)
+
+X_IRIS, Y_IRIS = load_iris(return_X_y=True)
+ignore_convergence = pytest.mark.filterwarnings("ignore::UserWarning")
+
+
+# ------------------------------------------------------------------ the names
+@pytest.mark.parametrize(
+    ("ours", "theirs", "step"),
+    [
+        (MLPClassifier, sknn.MLPClassifier, "mlpclassifier"),
+        (MLPRegressor, sknn.MLPRegressor, "mlpregressor"),
+    ],
+)
+def test_drop_in_names_give_sklearn_step_names(ours, theirs, step):
+    pipe_ours = make_pipeline(StandardScaler(), ours())
+    pipe_theirs = make_pipeline(StandardScaler(), theirs())
+    assert list(pipe_ours.named_steps) == list(pipe_theirs.named_steps)
+    assert step in pipe_ours.named_steps
+    # every parameter key scikit-learn's pipeline has, ours has too
+    assert set(pipe_theirs.get_params()) <= set(pipe_ours.get_params())
+
+
+def test_grid_written_for_sklearn_runs_unchanged():
+    grid = {"mlpclassifier__alpha": [1e-4, 1e-1]}
+    results = []
+    for cls in (sknn.MLPClassifier, MLPClassifier):
+        pipe = make_pipeline(
+            StandardScaler(), cls(solver="lbfgs", max_iter=200, random_state=0)
+        )
+        search = GridSearchCV(pipe, grid, cv=3)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            search.fit(X_IRIS, Y_IRIS)
+        results.append((search.best_params_, search.cv_results_["mean_test_score"]))
+    assert results[0][0] == results[1][0]
+    np.testing.assert_allclose(results[0][1], results[1][1])
+
+
+@pytest.mark.parametrize("cls", [MLPClassifier, MLPRegressor])
+def test_drop_in_classes_are_the_scratch_estimators(cls):
+    parent = ScratchMLPClassifier if cls is MLPClassifier else ScratchMLPRegressor
+    assert issubclass(cls, parent)
+    assert cls().get_params() == parent().get_params()
+    # saved and loaded like the estimator they extend
+    assert f"{cls.__module__}.{cls.__name__}" in skscratch.SKOPS_TRUSTED_TYPES
+    est = pickle.loads(pickle.dumps(cls(hidden_layer_sizes=3)))
+    assert type(est) is cls
+
+
+# ------------------------------------------------------------- classification
+@ignore_convergence
+def test_single_class_fits_like_sklearn():
+    y = np.full(len(X_IRIS), "only")
+    ref = sknn.MLPClassifier(hidden_layer_sizes=3, max_iter=20, random_state=0)
+    ours = MLPClassifier(hidden_layer_sizes=3, max_iter=20, random_state=0)
+    ref.fit(X_IRIS, y)
+    ours.fit(X_IRIS, y)
+    np.testing.assert_array_equal(ours.classes_, ref.classes_)
+    np.testing.assert_array_equal(ours.predict(X_IRIS), ref.predict(X_IRIS))
+    np.testing.assert_allclose(ours.predict_proba(X_IRIS), ref.predict_proba(X_IRIS))
+
+
+@ignore_convergence
+@pytest.mark.parametrize("target", ["binary", "multiclass", "multilabel"])
+def test_predict_log_proba_is_exactly_log_predict_proba(target):
+    y = {
+        "binary": Y_IRIS == 1,
+        "multiclass": Y_IRIS,
+        "multilabel": np.c_[Y_IRIS == 0, X_IRIS[:, 1] > 3].astype(int),
+    }[target]
+    clf = MLPClassifier(hidden_layer_sizes=5, max_iter=30, random_state=0)
+    clf.fit(X_IRIS * 30, y)  # large inputs: saturated probabilities
+    proba = clf.predict_proba(X_IRIS * 30)
+    np.testing.assert_array_equal(clf.predict_log_proba(X_IRIS * 30), np.log(proba))
+    assert np.isfinite(np.log(proba)).all()
+
+
+def test_labels_mixing_strings_and_numbers_get_a_clear_type_error():
+    y = np.array(["a", 1] * 75, dtype=object)
+    with pytest.raises(TypeError, match="Mix of label input types"):
+        MLPClassifier().fit(X_IRIS, y)
+    # scikit-learn raises a TypeError too (from its sort)
+    with pytest.raises(TypeError):
+        sknn.MLPClassifier().fit(X_IRIS, y)
+
+
+@pytest.mark.parametrize(
+    ("weights", "message"),
+    [
+        ({0: 1.0, 1: -2.0, 2: 1.0}, "Negative values in data passed to `class_weight`"),
+        ({0: 1.0, 1: np.nan, 2: 1.0}, "class_weight contains NaN"),
+        ({0: 1.0, 1: np.inf, 2: 1.0}, "class_weight contains infinity"),
+    ],
+)
+def test_class_weight_must_be_finite_and_non_negative(weights, message):
+    clf = MLPClassifier(class_weight=weights, max_iter=5)
+    with pytest.raises(ValueError, match=message):
+        clf.fit(X_IRIS, Y_IRIS)
+    assert not hasattr(clf, "coefs_")
+
+
+@pytest.mark.parametrize("with_sample_weight", [False, True])
+def test_balanced_class_weight_matches_sklearn_formula(with_sample_weight):
+    from sklearn.utils.class_weight import compute_class_weight
+
+    rng = np.random.RandomState(0)
+    y = np.repeat([0, 1, 2], [10, 30, 60])
+    sw = rng.uniform(0.5, 2, len(y)) if with_sample_weight else None
+    clf = MLPClassifier(class_weight="balanced", hidden_layer_sizes=2, max_iter=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(rng.randn(len(y), 2), y, sample_weight=sw)
+    counts = np.bincount(y, weights=sw)
+    expected = counts.sum() / (3 * counts)
+    np.testing.assert_allclose(clf._class_weights, expected)
+    if not with_sample_weight:
+        ref = compute_class_weight("balanced", classes=np.arange(3), y=y)
+        np.testing.assert_allclose(clf._class_weights, ref)
+
+
+@pytest.mark.parametrize("cls", [MLPClassifier, MLPRegressor])
+def test_float32_inputs_near_the_float32_limit_raise_no_runtime_warning(cls):
+    rng = np.random.RandomState(0)
+    X = (rng.uniform(-1, 1, (30, 3)) * 3e38).astype(np.float32)
+    y = (X[:, 0] > 0).astype(int)
+    est = cls(solver="lbfgs", hidden_layer_sizes=4, max_iter=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.simplefilter("error", RuntimeWarning)
+        est.fit(X, y)
+        out = est.predict_proba(X) if cls is MLPClassifier else est.predict(X)
+    assert out.dtype == np.float32
+    assert np.isfinite(out).all()
