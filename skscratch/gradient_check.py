@@ -81,16 +81,20 @@ def check_gradients(estimator, X, y, *, sample_weight=None, epsilon=1e-6):
     ws = Workspace(net, X.shape[0], rng=rng)
     penalty = est._penalty()
 
-    loss_and_gradient(net, X, Y, sw, penalty, ws, draw_masks=True)
+    loss_and_gradient(net, X, Y, sw, penalty, ws, draw_masks=True, report=False)
     analytic = ws.grad.copy()
     numeric = np.empty_like(analytic)
     theta = net.theta
     for k in range(theta.size):
         saved = theta[k]
         theta[k] = saved + epsilon
-        up = loss_and_gradient(net, X, Y, sw, penalty, ws, draw_masks=False)
+        up = loss_and_gradient(
+            net, X, Y, sw, penalty, ws, draw_masks=False, report=False
+        )
         theta[k] = saved - epsilon
-        down = loss_and_gradient(net, X, Y, sw, penalty, ws, draw_masks=False)
+        down = loss_and_gradient(
+            net, X, Y, sw, penalty, ws, draw_masks=False, report=False
+        )
         theta[k] = saved
         numeric[k] = (up - down) / (2 * epsilon)
     return _relative_errors(analytic, numeric, net.layer_units)

@@ -124,9 +124,10 @@ def test_softmax_log_loss_value():
     sw = rng.uniform(0.5, 2, size=6)
     w = sw / sw.sum()
     delta, work, row = np.empty_like(Z), np.empty_like(Z), np.empty((6, 1))
-    loss = output_layer("softmax", Z, Y, w, delta, work, row)
+    loss = output_layer("softmax", Z, Y, sw, delta, work, row)
     np.testing.assert_allclose(loss, -np.sum(w * np.log(P[np.arange(6), y])))
-    np.testing.assert_allclose(delta, (P - Y) * w[:, None])
+    # the delta is weighted, not yet divided by the total weight
+    np.testing.assert_allclose(delta, (P - Y) * sw[:, None])
 
 
 def test_poisson_and_squared_error_values():
@@ -140,8 +141,13 @@ def test_poisson_and_squared_error_values():
     expected = np.mean(np.sum(ylogy - Y + P, axis=1))
     loss = output_layer("exp", Z.copy(), Y, None, delta, work, row)
     np.testing.assert_allclose(loss, expected, rtol=1e-12)
-    np.testing.assert_allclose(delta, (P - Y) / 5, rtol=1e-12)
+    np.testing.assert_allclose(delta, P - Y, rtol=1e-12)
+    # squared error: reported as scikit-learn does, averaged over the outputs;
+    # the delta (and report=False's loss) is that of the sum over them
     loss = output_layer("identity", Z.copy(), Y, None, delta, work, row)
+    np.testing.assert_allclose(loss, 0.5 * np.mean((Z - Y) ** 2))
+    np.testing.assert_allclose(delta, Z - Y)
+    loss = output_layer("identity", Z.copy(), Y, None, delta, work, row, False)
     np.testing.assert_allclose(loss, 0.5 * np.mean(np.sum((Z - Y) ** 2, axis=1)))
 
 
@@ -154,7 +160,7 @@ def test_binary_log_loss_value():
     delta, work, row = np.empty_like(Z), np.empty_like(Z), np.empty((8, 1))
     loss = output_layer("logistic", Z, Y, None, delta, work, row)
     np.testing.assert_allclose(loss, expected, rtol=1e-12)
-    np.testing.assert_allclose(delta, (P - Y) / 8)
+    np.testing.assert_allclose(delta, P - Y)
 
 
 def _make_problem(hidden, activation, output, n_outputs, seed=0, sparse=False):
@@ -187,9 +193,10 @@ def _relative_gradient_error(net, X, Y, sw, alpha, h=1e-6):
     for k in range(net.theta.size):
         saved = net.theta[k]
         net.theta[k] = saved + h
-        up = loss_and_gradient(net, X, Y, sw, alpha, ws)
+        # report=False: the objective itself, not scikit-learn's report of it
+        up = loss_and_gradient(net, X, Y, sw, alpha, ws, report=False)
         net.theta[k] = saved - h
-        down = loss_and_gradient(net, X, Y, sw, alpha, ws)
+        down = loss_and_gradient(net, X, Y, sw, alpha, ws, report=False)
         net.theta[k] = saved
         numeric[k] = (up - down) / (2 * h)
     scale = np.linalg.norm(analytic) + np.linalg.norm(numeric)

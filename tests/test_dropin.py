@@ -11,9 +11,9 @@ import warnings
 import numpy as np
 import pytest
 import sklearn.neural_network as sknn
-from sklearn.datasets import load_iris
+from sklearn.datasets import load_iris, make_circles, make_regression
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import GridSearchCV
+from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -157,3 +157,48 @@ def test_float32_inputs_near_the_float32_limit_raise_no_runtime_warning(cls):
         out = est.predict_proba(X) if cls is MLPClassifier else est.predict(X)
     assert out.dtype == np.float32
     assert np.isfinite(out).all()
+
+
+# ----------------------------------------------------------------- regression
+@pytest.mark.parametrize("solver", ["lbfgs", "adam", "sgd"])
+def test_multi_output_squared_error_reports_sklearn_loss(solver):
+    X, y = make_regression(
+        n_samples=80, n_features=4, n_targets=3, noise=1.0, random_state=0
+    )
+    y = y / y.std()
+    kw = dict(hidden_layer_sizes=(6,), max_iter=40, random_state=0, solver=solver)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ref = sknn.MLPRegressor(**kw).fit(X, y)
+        ours = MLPRegressor(**kw).fit(X, y)
+    assert ours.n_iter_ == ref.n_iter_
+    np.testing.assert_allclose(ours.loss_, ref.loss_, rtol=1e-9)
+    np.testing.assert_allclose(ours.predict(X), ref.predict(X), rtol=1e-7, atol=1e-9)
+
+
+# -------------------------------------------------------------------- L-BFGS
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+def test_lbfgs_follows_sklearn_over_a_whole_run(activation):
+    # Hundreds of iterations: rounding differences of one ulp would grow until
+    # the runs part ways, so this holds only with scikit-learn's arithmetic.
+    X, y = make_circles(noise=0.2, factor=0.5, random_state=1)
+    X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.4, random_state=42)
+    runs = []
+    for cls in (sknn.MLPClassifier, MLPClassifier):
+        model = make_pipeline(
+            StandardScaler(),
+            cls(
+                solver="lbfgs",
+                alpha=0.1,
+                hidden_layer_sizes=[10, 10],
+                activation=activation,
+                max_iter=2000,
+                random_state=1,
+            ),
+        ).fit(X_tr, y_tr)
+        runs.append((model[-1].n_iter_, model[-1].loss_, model.score(X_te, y_te)))
+    (n_ref, loss_ref, score_ref), (n_ours, loss_ours, score_ours) = runs
+    assert n_ref > 150  # a long run
+    assert n_ours == n_ref
+    assert abs(loss_ours - loss_ref) < 1e-10
+    assert score_ours == score_ref

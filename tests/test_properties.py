@@ -148,18 +148,21 @@ def test_classifier_on_random_data(data, params, label_kind, draw):
     assert pred.shape == y.shape
     assert pred.dtype == clf.classes_.dtype
     assert set(pred.tolist()) <= set(clf.classes_.tolist())
-    assert proba.shape == log_proba.shape == (len(X), n_classes)
+    # one class gets scikit-learn's two probability columns
+    assert proba.shape == log_proba.shape == (len(X), max(n_classes, 2))
     assert np.isfinite(proba).all()
     assert np.all((proba >= 0) & (proba <= 1))
     rtol = 1e-5 if X.dtype == np.float32 else 1e-10
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=rtol)
     assert np.isfinite(log_proba).all()
     assert np.all(log_proba <= 0)
-    # the predicted label is the most probable class
-    np.testing.assert_array_equal(
-        proba[np.arange(len(X)), np.searchsorted(clf.classes_, pred)],
-        proba.max(axis=1),
-    )
+    if n_classes == 1:  # as in scikit-learn, that class is always predicted
+        assert (pred == clf.classes_[0]).all()
+    else:  # the predicted label is the most probable class
+        np.testing.assert_array_equal(
+            proba[np.arange(len(X)), np.searchsorted(clf.classes_, pred)],
+            proba.max(axis=1),
+        )
     _assert_unchanged((X, y), copies)
 
 

@@ -87,8 +87,8 @@ def logistic_backward(A, delta, work):
     work : ndarray of shape (n_samples, n_units)
         Scratch space.
     """
+    delta *= A  # scikit-learn's order: (delta * A) * (1 - A)
     np.subtract(1, A, out=work)
-    work *= A
     delta *= work
 
 

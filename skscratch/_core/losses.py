@@ -14,28 +14,30 @@ Poisson deviance. So the output layer computes
 the residual :math:`R = P - Y` once, derives the loss value from it, then
 weights it by the sample weights to get the output delta.
 
-Losses are weighted means over the samples: with weights :math:`w_i \ge 0`
-normalised to sum to one (``w`` below; ``None`` means :math:`w_i = 1/n`),
-:math:`L = \sum_i w_i \ell_i`.
+Losses are weighted means over the samples, taken as scikit-learn takes them:
+per output, the mean over the samples (``np.average`` with the sample weights
+:math:`s_i`), then the sum over the outputs. The output delta is
+:math:`s \odot (P - Y)`, unnormalised;
+:func:`~skscratch._core.network.loss_and_gradient` divides the whole
+gradient by :math:`\sum_i s_i` (or :math:`n`) at the end.
+Doing each sum in the same order as scikit-learn makes the loss and the
+gradient equal to its values bit for bit, and so L-BFGS, whose line search
+reads the loss, follows scikit-learn's iterates over whole runs.
 """
 
 import numpy as np
 from scipy.special import expit, xlogy
 
 
-def _clip_log(q):
-    r"""Replace ``q`` by :math:`\log q`, q clipped to [eps, 1 - eps], in place."""
-    eps = np.finfo(q.dtype).eps
-    np.maximum(q, eps, out=q)
-    np.minimum(q, 1 - eps, out=q)
-    np.log(q, out=q)
+def _clipped(P, out):
+    r"""Write :math:`P` clipped to :math:`[\epsilon, 1 - \epsilon]` into ``out``."""
+    eps = np.finfo(P.dtype).eps
+    return np.clip(P, eps, 1 - eps, out=out)
 
 
-def _weighted_sum(values, w):
-    r"""Return :math:`\sum_i w_i v_i`, or the plain mean when ``w`` is None."""
-    if w is None:
-        return float(values.sum()) / values.shape[0]
-    return float(values @ w)
+def _sample_mean(terms, sw):
+    """Per-output mean of ``terms`` over the samples, weighted by ``sw``."""
+    return np.average(terms, weights=sw, axis=0)
 
 
 def softmax(Z, row):
@@ -61,39 +63,32 @@ def softmax(Z, row):
     Z /= row
 
 
-def log_loss_softmax(P, Y, R, w, work, row):
+def log_loss_softmax(P, Y, sw, work, spare):
     r"""Categorical log-loss of softmax outputs.
 
-    .. math:: \ell_i = -\sum_k Y_{ik} \log P_{ik} = -\log P_{i, y_i}
+    .. math:: L = -\sum_k \operatorname{mean}_i\, Y_{ik} \log P_{ik}
 
-    With one-hot targets only the true class contributes, so the logarithm is
-    taken of one probability per sample. Probabilities are clipped to
-    :math:`[\epsilon, 1 - \epsilon]` (machine epsilon of the dtype) first.
+    which for one-hot targets is the mean of :math:`-\log P_{i, y_i}`.
+    Probabilities are clipped to :math:`[\epsilon, 1 - \epsilon]` (machine
+    epsilon of the dtype) first.
 
     Parameters
     ----------
     P : ndarray of shape (n_samples, n_classes)
         Predicted probabilities.
     Y : ndarray of shape (n_samples, n_classes)
-        One-hot targets.
-    R : ndarray of shape (n_samples, n_classes)
-        Residual :math:`P - Y` (unused here).
-    w : ndarray of shape (n_samples,) or None
-        Normalised sample weights.
-    work : ndarray of shape (n_samples, n_classes)
-        Scratch space.
-    row : ndarray of shape (n_samples, 1)
-        Scratch space.
+        Targets (one-hot, or any probabilities).
+    sw : ndarray of shape (n_samples,) or None
+        Sample weights.
+    work, spare : ndarray of shape (n_samples, n_classes)
+        Scratch space (``spare`` unused).
 
     Returns
     -------
     loss : float
     """
-    np.multiply(P, Y, out=work)
-    q = row[:, 0]
-    np.add.reduce(work, axis=1, out=q)
-    _clip_log(q)
-    return -_weighted_sum(q, w)
+    xlogy(Y, _clipped(P, work), out=work)
+    return -_sample_mean(work, sw).sum()
 
 
 def logistic(Z, row):
@@ -111,43 +106,36 @@ def logistic(Z, row):
     expit(Z, out=Z)
 
 
-def log_loss_logistic(P, Y, R, w, work, row):
+def log_loss_logistic(P, Y, sw, work, spare):
     r"""Binary log-loss of sigmoid outputs, summed over the outputs.
 
-    .. math::
+    .. math:: L = -\sum_k \operatorname{mean}_i \left[ Y_{ik} \log P_{ik}
+              + (1 - Y_{ik}) \log (1 - P_{ik}) \right]
 
-        \ell_i = -\sum_k \left[ Y_{ik} \log P_{ik}
-                  + (1 - Y_{ik}) \log (1 - P_{ik}) \right]
-                = -\sum_k \log \left(1 - |R_{ik}|\right)
-
-    because for a 0/1 target the probability given to the true label is
-    :math:`1 - |P - Y|`. Clipped to :math:`[\epsilon, 1 - \epsilon]` first.
+    with the probabilities clipped to :math:`[\epsilon, 1 - \epsilon]`.
 
     Parameters
     ----------
     P : ndarray of shape (n_samples, n_outputs)
         Predicted probabilities.
     Y : ndarray of shape (n_samples, n_outputs)
-        0/1 targets.
-    R : ndarray of shape (n_samples, n_outputs)
-        Residual :math:`P - Y`.
-    w : ndarray of shape (n_samples,) or None
-        Normalised sample weights.
-    work : ndarray of shape (n_samples, n_outputs)
-        Scratch space.
-    row : ndarray of shape (n_samples, 1)
+        Targets in [0, 1].
+    sw : ndarray of shape (n_samples,) or None
+        Sample weights.
+    work, spare : ndarray of shape (n_samples, n_outputs)
         Scratch space.
 
     Returns
     -------
     loss : float
     """
-    np.abs(R, out=work)
-    np.subtract(1, work, out=work)
-    _clip_log(work)
-    q = row[:, 0]
-    np.add.reduce(work, axis=1, out=q)
-    return -_weighted_sum(q, w)
+    # the second term first, into the spare buffer, then the first in work
+    np.subtract(1, _clipped(P, work), out=spare)
+    np.subtract(1, Y, out=work)
+    xlogy(work, spare, out=spare)
+    xlogy(Y, _clipped(P, work), out=work)
+    work += spare
+    return -_sample_mean(work, sw).sum()
 
 
 def identity(Z, row):
@@ -162,15 +150,15 @@ def identity(Z, row):
     """
 
 
-def squared_error(P, Y, R, w, work, row):
+def squared_error(P, Y, sw, work, spare):
     r"""Half the squared error, summed over the outputs.
 
-    .. math:: \ell_i = \frac{1}{2} \sum_k R_{ik}^2
+    .. math:: L = \frac{1}{2} \sum_k \operatorname{mean}_i (Y_{ik} - P_{ik})^2
 
-    Its gradient with respect to :math:`Z = P` is exactly :math:`R`, the
-    residual, which is also the step scikit-learn's MLPRegressor takes (it
-    reports the loss averaged over the outputs instead, so for several
-    outputs the two reported values differ by that factor).
+    Its gradient with respect to :math:`Z = P` is the residual :math:`P - Y`.
+    (scikit-learn reports this loss divided by the number of outputs while
+    stepping along the gradient of the sum; :func:`output_layer` reports it
+    the same way.)
 
     Parameters
     ----------
@@ -178,23 +166,18 @@ def squared_error(P, Y, R, w, work, row):
         Predictions.
     Y : ndarray of shape (n_samples, n_outputs)
         Targets.
-    R : ndarray of shape (n_samples, n_outputs)
-        Residual :math:`P - Y`.
-    w : ndarray of shape (n_samples,) or None
-        Normalised sample weights.
-    work : ndarray of shape (n_samples, n_outputs)
-        Scratch space.
-    row : ndarray of shape (n_samples, 1)
-        Scratch space.
+    sw : ndarray of shape (n_samples,) or None
+        Sample weights.
+    work, spare : ndarray of shape (n_samples, n_outputs)
+        Scratch space (``spare`` unused).
 
     Returns
     -------
     loss : float
     """
-    np.square(R, out=work)
-    q = row[:, 0]
-    np.add.reduce(work, axis=1, out=q)
-    return 0.5 * _weighted_sum(q, w)
+    np.subtract(Y, P, out=work)
+    np.square(work, out=work)
+    return 0.5 * _sample_mean(work, sw).sum()
 
 
 def exp(Z, row):
@@ -218,14 +201,14 @@ def exp(Z, row):
     np.exp(Z, out=Z)
 
 
-def poisson_deviance(P, Y, R, w, work, row):
+def poisson_deviance(P, Y, sw, work, spare):
     r"""Half the Poisson deviance of predicted means, summed over the outputs.
 
-    .. math:: \ell_i = \sum_k \left[ Y_{ik} \log \frac{Y_{ik}}{P_{ik}}
-              - Y_{ik} + P_{ik} \right]
+    .. math:: L = \sum_k \operatorname{mean}_i \left[ Y_{ik} \log
+              \frac{Y_{ik}}{P_{ik}} - Y_{ik} + P_{ik} \right]
 
     (with :math:`0 \log 0 = 0`). With :math:`P = e^Z` its gradient with respect
-    to :math:`Z` is :math:`P - Y = R`: the log link is canonical for Poisson.
+    to :math:`Z` is :math:`P - Y`: the log link is canonical for Poisson.
 
     Parameters
     ----------
@@ -233,14 +216,10 @@ def poisson_deviance(P, Y, R, w, work, row):
         Predicted means, positive.
     Y : ndarray of shape (n_samples, n_outputs)
         Non-negative targets.
-    R : ndarray of shape (n_samples, n_outputs)
-        Residual :math:`P - Y`.
-    w : ndarray of shape (n_samples,) or None
-        Normalised sample weights.
-    work : ndarray of shape (n_samples, n_outputs)
-        Scratch space.
-    row : ndarray of shape (n_samples, 1)
-        Scratch space.
+    sw : ndarray of shape (n_samples,) or None
+        Sample weights.
+    work, spare : ndarray of shape (n_samples, n_outputs)
+        Scratch space (``spare`` unused).
 
     Returns
     -------
@@ -248,13 +227,12 @@ def poisson_deviance(P, Y, R, w, work, row):
     """
     np.divide(Y, P, out=work)
     xlogy(Y, work, out=work)
-    work += R
-    q = row[:, 0]
-    np.add.reduce(work, axis=1, out=q)
-    return _weighted_sum(q, w)
+    work -= Y
+    work += P
+    return _sample_mean(work, sw).sum()
 
 
-#: output activation name -> (in-place activation, loss computed from P, Y, R).
+#: output activation name -> (in-place activation, loss of P and Y).
 OUTPUTS = {
     "softmax": (softmax, log_loss_softmax),
     "logistic": (logistic, log_loss_logistic),
@@ -263,29 +241,36 @@ OUTPUTS = {
 }
 
 
-def output_layer(name, Z, Y, w, delta, work, row):
+def output_layer(name, Z, Y, sw, delta, work, row, report=True):
     r"""Turn the output logits into predictions, a loss and the output delta.
 
     In place: ``Z`` becomes the predictions :math:`P = g(Z)` and ``delta``
-    becomes :math:`\partial L / \partial Z = w \odot (P - Y)` (the weights
-    :math:`w_i` scale each row; with ``w`` None they are all :math:`1/n`).
+    becomes :math:`s \odot (P - Y)`, the residual with each row scaled by its
+    sample weight :math:`s_i` (unscaled when ``sw`` is None). Divided by the
+    total weight, that is :math:`\partial L / \partial Z`;
+    :func:`~skscratch._core.network.loss_and_gradient` divides the whole
+    gradient once, at the end, as scikit-learn does.
 
     Parameters
     ----------
-    name : {'softmax', 'logistic', 'identity'}
+    name : {'softmax', 'logistic', 'identity', 'exp'}
         Output activation (and so the loss).
     Z : ndarray of shape (n_samples, n_outputs)
         Output logits, overwritten by the predictions.
     Y : ndarray of shape (n_samples, n_outputs)
         Targets.
-    w : ndarray of shape (n_samples,) or None
-        Normalised sample weights.
+    sw : ndarray of shape (n_samples,) or None
+        Sample weights.
     delta : ndarray of shape (n_samples, n_outputs)
-        Output buffer for the delta.
+        Output buffer for the delta (scratch space until then).
     work : ndarray of shape (n_samples, n_outputs)
         Scratch space.
     row : ndarray of shape (n_samples, 1)
         Scratch space.
+    report : bool, default=True
+        Report the squared error of several outputs as scikit-learn does,
+        averaged over them; False gives the sum, the loss whose gradient the
+        delta is (what a gradient check differentiates).
 
     Returns
     -------
@@ -294,12 +279,12 @@ def output_layer(name, Z, Y, w, delta, work, row):
     """
     activate, loss_fn = OUTPUTS[name]
     activate(Z, row)
+    loss = loss_fn(Z, Y, sw, work, delta)
+    if report and name == "identity":
+        loss /= Z.shape[1]
     np.subtract(Z, Y, out=delta)
-    loss = loss_fn(Z, Y, delta, w, work, row)
-    if w is None:
-        delta *= 1.0 / Z.shape[0]
-    else:
-        delta *= w[:, np.newaxis]
+    if sw is not None:
+        delta *= sw[:, np.newaxis]
     return loss
 
 
@@ -321,6 +306,5 @@ def evaluate_loss(name, Z, Y, sw=None):
     -------
     loss : float
     """
-    w = None if sw is None else sw / sw.sum()
     scratch = np.empty_like(Z), np.empty_like(Z), np.empty((Z.shape[0], 1), Z.dtype)
-    return output_layer(name, Z, Y, w, *scratch)
+    return output_layer(name, Z, Y, sw, *scratch)

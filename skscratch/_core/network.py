@@ -226,11 +226,18 @@ class Penalty:
     alpha: float = 0.0
     l1_ratio: float = 0.0
 
-    def add_to(self, W, grad_W, scratch, total):
-        """Add the penalty's gradient to ``grad_W``; return its value.
+    def add_to(self, coefs, W, grad_W, scratch, total):
+        """Add the penalty's gradient, times ``total``, to ``grad_W``; return its value.
+
+        The gradient is added before the whole gradient is divided by the
+        total sample weight (as scikit-learn adds ``alpha * W``), so it is
+        added here unscaled.
 
         Parameters
         ----------
+        coefs : list of ndarray
+            Weights per layer, views of ``W`` (the value sums their squares
+            layer by layer, in scikit-learn's order).
         W : ndarray of shape (n_coef,)
             All weights, flat.
         grad_W : ndarray of shape (n_coef,)
@@ -246,16 +253,22 @@ class Penalty:
         """
         if not self.alpha:
             return 0.0
-        scale, rho, value = self.alpha / total, self.l1_ratio, 0.0
+        rho, value = self.l1_ratio, 0.0
         if rho < 1:
-            np.multiply(W, scale * (1 - rho), out=scratch)
+            l2 = self.alpha * (1 - rho)
+            np.multiply(W, l2, out=scratch)
             grad_W += scratch
-            value += 0.5 * scale * (1 - rho) * float(W @ W)
+            squares = 0
+            for coef in coefs:
+                flat = coef.ravel()
+                squares += np.dot(flat, flat)
+            value += (0.5 * l2) * squares / total
         if rho > 0:
+            l1 = self.alpha * rho
             np.abs(W, out=scratch)
-            value += scale * rho * float(scratch.sum())
+            value += l1 * scratch.sum() / total
             np.sign(W, out=scratch)
-            scratch *= scale * rho
+            scratch *= l1
             grad_W += scratch
         return value
 
@@ -305,7 +318,6 @@ class Workspace:
             for u, r in zip(units, rates, strict=False)
         ]
         self.row = np.empty((n, 1), dtype)
-        self.w = np.empty(n, dtype)
         self.sw = np.empty(n, dtype)
         self.Y = np.empty((n, units[-1]), dtype)
         self.X = None
@@ -316,7 +328,6 @@ class Workspace:
             self.grad, self.net.layer_units
         )
         self.reg = np.empty(self.net.n_coef, dtype)
-        self.ones = np.ones(n, dtype)
 
 
 def _matmul(A, B, out):
@@ -421,7 +432,7 @@ def backward(net, X, ws, n):
             ws.grad_coefs[l][...] = A_prev.T @ delta
         else:
             np.matmul(A_prev.T, delta, out=ws.grad_coefs[l])
-        np.matmul(ws.ones[:n], delta, out=ws.grad_intercepts[l])  # column sums
+        np.add.reduce(delta, axis=0, out=ws.grad_intercepts[l])  # column sums
         if l > 0:
             delta_prev = ws.deltas[l - 1][:n]
             np.matmul(delta, net.coefs[l].T, out=delta_prev)
@@ -431,7 +442,7 @@ def backward(net, X, ws, n):
             derivative(ws.acts[l - 1][:n], delta_prev, ws.work[l - 1][:n])
 
 
-def loss_and_gradient(net, X, Y, sw, penalty, ws, draw_masks=True):
+def loss_and_gradient(net, X, Y, sw, penalty, ws, draw_masks=True, report=True):
     """Compute the penalised batch loss and write its gradient into ``ws.grad``.
 
     Parameters
@@ -451,6 +462,10 @@ def loss_and_gradient(net, X, Y, sw, penalty, ws, draw_masks=True):
         With dropout, whether to draw new masks (False reuses the last ones,
         which makes the loss a deterministic function of the parameters, as
         a gradient check needs).
+    report : bool, default=True
+        Report the loss as scikit-learn does; False gives the objective whose
+        gradient is computed (they differ for several squared-error outputs,
+        see :func:`~skscratch._core.losses.output_layer`).
 
     Returns
     -------
@@ -461,14 +476,9 @@ def loss_and_gradient(net, X, Y, sw, penalty, ws, draw_masks=True):
     if not isinstance(penalty, Penalty):
         penalty = Penalty(alpha=penalty)
     n = X.shape[0]
-    if sw is None:
-        w, total = None, n
-    else:
-        total = float(sw.sum())
-        if not total > 0:
-            return None  # no weight, no information: nothing to learn from
-        w = ws.w[:n]
-        np.multiply(sw, 1.0 / total, out=w)
+    total = n if sw is None else sw.sum()
+    if not total > 0:
+        return None  # no weight, no information: nothing to learn from
     masks = None
     if net.has_dropout:
         if draw_masks:
@@ -484,12 +494,15 @@ def loss_and_gradient(net, X, Y, sw, penalty, ws, draw_masks=True):
         masks,
         ws.dropped,
     )
+    delta = ws.deltas[-1][:n]
     loss = output_layer(
-        net.output, Z, Y, w, ws.deltas[-1][:n], ws.work[-1][:n], ws.row[:n]
+        net.output, Z, Y, sw, delta, ws.work[-1][:n], ws.row[:n], report
     )
     backward(net, X, ws, n)
     W_all, grad_W = net.theta[: net.n_coef], ws.grad[: net.n_coef]
-    return loss + penalty.add_to(W_all, grad_W, ws.reg, total)
+    loss += penalty.add_to(net.coefs, W_all, grad_W, ws.reg, total)
+    ws.grad /= total
+    return loss
 
 
 def predict_logits(coefs, intercepts, activations, X, block_rows=4096):
