@@ -573,6 +573,7 @@ def test_early_stopping_restores_best_weights(solver, monkeypatch):
         np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.reference
 @pytest.mark.parametrize(
     "y",
     [

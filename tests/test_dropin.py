@@ -160,6 +160,7 @@ def test_float32_inputs_near_the_float32_limit_raise_no_runtime_warning(cls):
 
 
 # ----------------------------------------------------------------- regression
+@pytest.mark.reference
 @pytest.mark.parametrize("solver", ["lbfgs", "adam", "sgd"])
 def test_multi_output_squared_error_reports_sklearn_loss(solver):
     X, y = make_regression(
@@ -177,6 +178,7 @@ def test_multi_output_squared_error_reports_sklearn_loss(solver):
 
 
 # -------------------------------------------------------------------- L-BFGS
+@pytest.mark.reference
 @pytest.mark.parametrize("activation", ["relu", "tanh"])
 def test_lbfgs_follows_sklearn_over_a_whole_run(activation):
     # Hundreds of iterations: rounding differences of one ulp would grow until

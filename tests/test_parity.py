@@ -23,6 +23,8 @@ STOCHASTIC = ["sgd", "adam"]
 
 ACTIVATIONS = ["identity", "logistic", "tanh", "relu"]
 
+pytestmark = pytest.mark.reference
+
 
 def _digits(n=240):
     X, y = load_digits(return_X_y=True)

@@ -26,6 +26,7 @@ def _regression(n_targets=1, seed=0):
     return StandardScaler().fit_transform(X), y / np.std(y)
 
 
+@pytest.mark.reference
 @pytest.mark.parametrize("solver", ["sgd", "adam", "lbfgs"])
 @pytest.mark.parametrize("loss", ["squared_error", "poisson"])
 @pytest.mark.parametrize("n_targets", [1, 3])
@@ -88,6 +89,7 @@ def test_heldout_r2_parity_diabetes(solver):
     assert abs(ours - ref) < 0.02
 
 
+@pytest.mark.reference
 def test_fitted_attributes_match_sklearn():
     X, y = _regression(n_targets=2)
     ours = ScratchMLPRegressor(max_iter=5, random_state=0).fit(X, y)
