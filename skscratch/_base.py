@@ -363,9 +363,11 @@ class BaseScratchMLP(CallbackSupportMixin, BaseEstimator):
             return None
         sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
         if (sample_weight < 0).any():
-            raise ValueError("Negative values in data passed to `sample_weight`")
+            raise ValueError("Negative values in data passed to `sample_weight`.")
         if not sample_weight.sum() > 0:
-            raise ValueError("Sample weights must contain at least one positive value.")
+            raise ValueError(
+                "Sample weights must contain at least one non-zero number."
+            )
         return sample_weight
 
     # -------------------------------------------------------------- fitting
