@@ -818,7 +818,7 @@ def markdown(report):
     cfg = report["config"]
     out = [
         f"<!-- config: {cfg} -->",
-        f"### {cfg}",
+        f"## {cfg}",
         "",
         f"`{report['command']}` on {report['date']}, skscratch at `{report['rev']}`.",
     ]

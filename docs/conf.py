@@ -130,7 +130,13 @@ html_theme_options = {
     "footer_end": ["sphinx-version", "theme-version"],
     "secondary_sidebar_items": ["page-toc", "sourcelink"],
 }
-html_sidebars = {"index": [], "install": [], "migration": [], "benchmarks": []}
+html_sidebars = {
+    "index": [],
+    "install": [],
+    "migration": [],
+    "benchmarks": [],
+    "benchmark_results": [],
+}
 html_static_path = ["_static"]
 html_css_files = ["skscratch.css"]
 # "fit()" rather than "ScratchMLPClassifier.fit()" in the "On this page" column.
