@@ -5,7 +5,7 @@ Run from the repository root::
     python benchmarks/bench_fit.py                  # every workload, default threads
     python benchmarks/bench_fit.py --threads 1      # one BLAS thread
     python benchmarks/bench_fit.py --quick          # smoke test, a few seconds
-    python benchmarks/bench_fit.py --write-readme   # refresh both READMEs' tables
+    python benchmarks/bench_fit.py --write-results  # refresh benchmarks/results.md
 
 Both estimators are trained on the same data with the same hyper-parameters
 and the same number of epochs (``tol=0.0`` and ``n_iter_no_change`` past
@@ -61,8 +61,8 @@ try:
 except (ImportError, OSError):
     torch = None
 
-README = Path(__file__).resolve().parent / "README.md"
-ROOT_README = Path(__file__).resolve().parent.parent / "README.md"
+# The results page: included by the documentation's benchmarks page.
+RESULTS = Path(__file__).resolve().parent / "results.md"
 START_MARKER = "<!-- results:start -->"
 END_MARKER = "<!-- results:end -->"
 CONFIG_RE = re.compile(r"^<!-- config: (.+?) -->$", re.MULTILINE)
@@ -732,110 +732,114 @@ def targets(report):
     return rows
 
 
-def markdown(report):
-    """The Markdown block of one run (tables, extra lines, targets)."""
-    cfg = report["config"]
+def _speed_table(fits):
+    """Markdown rows of the fit-time table: one row per workload."""
     out = [
-        f"<!-- config: {cfg} -->",
-        f"### {cfg}",
-        "",
-        f"`{report['command']}` on {report['date']}, skscratch at `{report['rev']}`.",
-        "",
-        "```text",
-        *report["environment"],
-        "```",
-        "",
+        "| workload | network and solver | sklearn ms/epoch | skscratch ms/epoch "
+        "| sklearn / skscratch | range over pairs |",
+        "|---|---|---|---|---|---|",
     ]
-    if report.get("other_load") is not None:
-        out += [
-            f"Other processes used {100 * report['other_load']:.1f}% of the CPU "
-            "time during this run.",
-            "",
-        ]
-    fits = report["fits"]
-    has_torch = any("torch" in r.times for r in fits)
-    if fits:
-        head = (
-            "| workload | data | network | iters sklearn/scratch "
-            "| sklearn ms/iter | scratch ms/iter | sklearn/scratch per iter "
-            "| per-pair range | sklearn/scratch total |"
+    for r in fits:
+        low, high = r.pair_range()
+        iters = r.iters["sklearn"][-1], r.iters["scratch"][-1]
+        note = "" if iters[0] == iters[1] else f" ({iters[0]}/{iters[1]} iterations)"
+        out.append(
+            f"| {r.name} | {r.title} | {1e3 * r.median('sklearn'):.4g} "
+            f"| {1e3 * r.median('scratch'):.4g} | **{r.speedup():.2f}x**{note} "
+            f"| {low:.2f}-{high:.2f}x |"
         )
-        rule = "|---|---|---|---|---|---|---|---|---|"
-        if has_torch:
-            head += " torch ms/iter | sklearn/torch | scratch/torch |"
-            rule += "---|---|---|"
-        out += [head, rule]
-        for r in fits:
-            low, high = r.pair_range()
-            row = (
-                f"| {r.name} | {r.data} | {r.title} "
-                f"| {r.iters['sklearn'][-1]}/{r.iters['scratch'][-1]} "
-                f"| {1e3 * r.median('sklearn'):.4g} | {1e3 * r.median('scratch'):.4g} "
-                f"| **{r.speedup():.2f}x** | {low:.2f}-{high:.2f}x "
-                f"| {r.speedup(per_iter=False):.2f}x |"
-            )
-            if has_torch:
-                torch_ms = r.median("torch")
-                row += (
-                    f" {fmt(None if torch_ms is None else 1e3 * torch_ms, '.4g')} "
-                    f"| {fmt(r.speedup('sklearn', 'torch'), '.2f', 'x')} "
-                    f"| {fmt(r.speedup('scratch', 'torch'), '.2f', 'x')} |"
-                )
-            out.append(row)
+    return out
+
+
+def _torch_and_memory_tables(fits):
+    """Markdown rows of the accuracy/memory table, and torch's if it ran."""
+    out = [
+        "",
+        "| workload | data | accuracy sklearn / skscratch "
+        "| fit peak MB sklearn / skscratch |",
+        "|---|---|---|---|",
+    ]
+    for r in fits:
+        acc, mem = r.accuracy, r.peak_mb
+        out.append(
+            f"| {r.name} | {r.data} | {acc['sklearn']:.4f} / {acc['scratch']:.4f} "
+            f"| {mem['sklearn']:.1f} / {mem['scratch']:.1f} |"
+        )
+    if any("torch" in r.times for r in fits):
         out += [
             "",
-            "| workload | accuracy sklearn | accuracy scratch | fit peak MB sklearn "
-            "| fit peak MB scratch | memory scratch/sklearn |",
-            "|---|---|---|---|---|---|",
+            "| workload | torch ms/epoch | sklearn / torch | skscratch / torch |",
+            "|---|---|---|---|",
         ]
         for r in fits:
-            acc, mem = r.accuracy, r.peak_mb
+            torch_ms = r.median("torch")
             out.append(
-                f"| {r.name} | {acc['sklearn']:.4f} | {acc['scratch']:.4f} "
-                f"| {mem['sklearn']:.1f} | {mem['scratch']:.1f} "
-                f"| {ratio(mem['scratch'], mem['sklearn']):.2f} |"
+                f"| {r.name} | {fmt(None if torch_ms is None else 1e3 * torch_ms)} "
+                f"| {fmt(r.speedup('sklearn', 'torch'), '.2f', 'x')} "
+                f"| {fmt(r.speedup('scratch', 'torch'), '.2f', 'x')} |"
             )
-        out.append("")
+    return out
+
+
+def _extra_lines(report):
+    """Markdown bullets: predict_proba, the GEMM limit, float32 against float64."""
+    out = []
     p = report.get("predict")
     if p is not None:
-        torch_text = ""
-        if "torch" in p.times:
-            torch_text = (
-                f", torch {p.median('torch'):.3f} s "
-                f"(sklearn/torch {ratio(p.median('sklearn'), p.median('torch')):.2f}x,"
-                f" scratch/torch {ratio(p.median('scratch'), p.median('torch')):.2f}x)"
-            )
         low, high = p.pair_range()
         out.append(
             f"- **predict_proba** on {p.title}: sklearn {p.median('sklearn'):.3f} s, "
-            f"scratch {p.median('scratch'):.3f} s, sklearn/scratch "
+            f"skscratch {p.median('scratch'):.3f} s, sklearn / skscratch "
             f"**{ratio(p.median('sklearn'), p.median('scratch')):.2f}x** "
-            f"(pairs {low:.2f}-{high:.2f}x){torch_text}; "
-            f"peak memory sklearn {p.peak_mb['sklearn']:.1f} MB, scratch "
-            f"{p.peak_mb['scratch']:.1f} MB, scratch/sklearn "
-            f"**{ratio(p.peak_mb['scratch'], p.peak_mb['sklearn']):.3f}**."
+            f"(pairs {low:.2f}-{high:.2f}x); peak memory sklearn "
+            f"{p.peak_mb['sklearn']:.1f} MB, skscratch {p.peak_mb['scratch']:.1f} MB."
         )
+        if "torch" in p.times:
+            out.append(f"  torch {p.median('torch'):.3f} s.")
     gemm = report.get("gemm")
     if gemm:
         out.append(
-            f"- **GEMM limit** (medium, {gemm['dtype']}): pure-GEMM epoch "
-            f"{gemm['gemm']:.4f} s, scratch epoch {gemm['scratch']:.4f} s, "
-            f"scratch_epoch / gemm_epoch **{gemm['ratio']:.2f}**."
+            f"- **GEMM limit** (medium, {gemm['dtype']}): the matrix products alone "
+            f"take {gemm['gemm']:.4f} s per epoch, a skscratch epoch "
+            f"{gemm['scratch']:.4f} s: **{gemm['ratio']:.2f}x** the limit."
         )
     prec = report.get("precision")
     if prec:
         out.append(
-            f"- **float32 vs float64** (medium, scratch): float64 "
-            f"{prec['float64']:.4f} s/epoch, float32 {prec['float32']:.4f} s/epoch, "
-            f"float64/float32 **{ratio(prec['float64'], prec['float32']):.2f}x**."
+            f"- **float32** (medium, skscratch): {prec['float32']:.4f} s per epoch "
+            f"against {prec['float64']:.4f} s in float64, "
+            f"**{ratio(prec['float64'], prec['float32']):.2f}x** faster."
         )
-    out += ["", "Targets:", ""]
-    for text, measured, met in targets(report):
-        box = {True: "[x]", False: "[ ]", None: "[?]"}[met]
-        state = {True: "met", False: "not met", None: "not measured"}[met]
-        out.append(f"- {box} {text}: {measured} ({state})")
+    return out
+
+
+def markdown(report):
+    """The Markdown block of one run: tables, extra figures, goals, machine."""
+    cfg = report["config"]
+    out = [
+        f"<!-- config: {cfg} -->",
+        f"## {cfg}",
+        "",
+        f"`{report['command']}` on {report['date']}, skscratch at `{report['rev']}`.",
+    ]
+    if report.get("other_load") is not None:
+        out.append(
+            f"Other processes used {100 * report['other_load']:.1f}% of the CPU "
+            "time during this run."
+        )
     out.append("")
-    return "\n".join(out)
+    if report["fits"]:
+        out += [
+            *_speed_table(report["fits"]),
+            *_torch_and_memory_tables(report["fits"]),
+        ]
+        out.append("")
+    out += [*_extra_lines(report), "", "| goal | measured | met |", "|---|---|---|"]
+    for text, measured, met in targets(report):
+        state = {True: "yes", False: "**no**", None: "not measured"}[met]
+        out.append(f"| {text} | {measured} | {state} |")
+    out += ["", "Machine and versions:", "", "```text", *report["environment"], "```"]
+    return "\n".join(out) + "\n"
 
 
 def config_sort_key(name):
@@ -850,7 +854,7 @@ def config_sort_key(name):
     )
 
 
-def write_readme(block, config, path=README):
+def write_results(block, config, path=RESULTS):
     """Replace (or add) this configuration's block between the result markers."""
     text = path.read_text()
     if START_MARKER not in text or END_MARKER not in text:
@@ -883,10 +887,10 @@ def parse_args(argv=None):
     parser.add_argument("--quick", action="store_true", help="tiny smoke test")
     parser.add_argument("--markdown", action="store_true", help="print Markdown")
     parser.add_argument(
-        "--write-readme",
+        "--write-results",
         action="store_true",
-        help="refresh this configuration's results in benchmarks/README.md "
-        "and the top-level README.md",
+        help="refresh this configuration's block in benchmarks/results.md, "
+        "which the documentation's benchmarks page includes",
     )
     args = parser.parse_args(argv)
     args.workloads = [w.strip() for w in args.workloads.split(",") if w.strip()]
@@ -995,13 +999,12 @@ def main(argv=None):
     with limits:
         report = run(args)
     print(f"\ntotal benchmark time {time.perf_counter() - start:.0f} s")
-    if args.markdown or args.write_readme:
+    if args.markdown or args.write_results:
         block = markdown(report)
         if args.markdown:
             print("\n" + block)
-        if args.write_readme:
-            write_readme(block, report["config"])
-            write_readme(block, report["config"], ROOT_README)
+        if args.write_results:
+            write_results(block, report["config"])
 
 
 if __name__ == "__main__":

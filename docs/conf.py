@@ -39,6 +39,10 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
     "sphinx.ext.mathjax",
+    # MathJax served from the built site itself, not from a CDN: formulas
+    # render with no network (this extension ships MathJax 3 and points
+    # mathjax_path at its copy in _static/).
+    "sphinx-mathjax-offline",
     "sphinx.ext.viewcode",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
@@ -105,9 +109,9 @@ myst_heading_anchors = 3
 
 # -- MathJax ------------------------------------------------------------------
 
-# MathJax loads from its CDN when a page is viewed, never during the build
-# (Sphinx 9 uses MathJax 4, earlier versions MathJax 3; both read this).
-# The textmacros package lets formulas in docstrings escape characters inside
+# MathJax 3 runs in the reader's browser from the site's own _static/mathjax
+# (sphinx-mathjax-offline, above), so pages need no network. The textmacros
+# package lets formulas in docstrings escape characters inside
 # \text{...}, as in \text{fan\_in}.
 mathjax3_config = {
     "loader": {"load": ["[tex]/textmacros"]},
@@ -126,6 +130,16 @@ html_theme_options = {
     "footer_end": ["sphinx-version", "theme-version"],
     "secondary_sidebar_items": ["page-toc", "sourcelink"],
 }
-html_sidebars = {"index": [], "install": [], "migration": [], "benchmarks": []}
+html_sidebars = {
+    "index": [],
+    "install": [],
+    "migration": [],
+    "benchmarks": [],
+    "benchmark_results": [],
+}
+html_static_path = ["_static"]
+html_css_files = ["skscratch.css"]
+# "fit()" rather than "ScratchMLPClassifier.fit()" in the "On this page" column.
+toc_object_entries_show_parents = "hide"
 html_show_sourcelink = True
 html_copy_source = True

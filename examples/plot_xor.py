@@ -9,9 +9,12 @@ puts (0, 1) and (1, 0) on one side and (0, 0) and (1, 1) on the other.
 
 This example trains the network of the article skscratch grew from: two
 inputs, four ReLU hidden units and one sigmoid output, fitted by plain
-full-batch gradient descent with a learning rate of 0.5 for 5000 epochs. In
-scikit-learn's vocabulary that is ``solver="sgd"`` with ``momentum=0``, a batch
-holding all four samples, no shuffling and no L2 penalty.
+full-batch gradient descent with a learning rate of 0.5 for 5000 epochs,
+starting from He initialisation (normal weights of variance 2 / fan-in, zero
+biases) as the article does. In scikit-learn's vocabulary that is
+``solver="sgd"`` with ``momentum=0``, a batch holding all four samples, no
+shuffling and no L2 penalty; ``init="he"`` is skscratch's addition (scikit-learn
+always draws Glorot's uniform weights).
 """
 
 # %%
@@ -54,11 +57,13 @@ def gradient_descent(seed):
         hidden_layer_sizes=(4,),
         activation="relu",
         solver="sgd",
+        learning_rate="constant",
         learning_rate_init=0.5,
         momentum=0.0,
         batch_size=4,
         shuffle=False,
         alpha=0.0,
+        init="he",
         max_iter=5000,
         tol=0.0,
         n_iter_no_change=5000,
@@ -97,7 +102,7 @@ for ax, model, title in [
     )
     ax.scatter(X[:, 0], X[:, 1], c=y, cmap="RdBu_r", s=120, edgecolors="k")
     ax.set(title=title, xlabel="$x_1$", ylabel="$x_2$", aspect="equal")
-fig.colorbar(surface.surface_, ax=axes, label="P(y = 1)")
+colorbar = fig.colorbar(surface.surface_, ax=axes, label="P(y = 1)")
 
 # %%
 # Not every start succeeds

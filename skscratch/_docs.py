@@ -39,7 +39,8 @@ SHARED_PARAMETERS = r"""
         validation score, with early stopping) by ``tol``.
 
     learning_rate_init : float, default=0.001
-        Initial step size of the 'sgd' and 'adam' solvers.
+        Initial step size of the stochastic solvers ('sgd', 'adam', 'rmsprop'
+        and 'adamw'); 'lbfgs' does not use it.
 
     power_t : float, default=0.5
         Exponent of the 'invscaling' schedule ('sgd' only).
@@ -49,7 +50,8 @@ SHARED_PARAMETERS = r"""
         stochastic solvers, L-BFGS iterations for 'lbfgs'.
 
     shuffle : bool, default=True
-        Whether to shuffle the samples before each epoch ('sgd' and 'adam').
+        Whether to shuffle the samples before each epoch, for the stochastic
+        solvers ('sgd', 'adam', 'rmsprop' and 'adamw').
 
     random_state : int, RandomState instance or None, default=None
         Seeds the weight initialisation, the early-stopping split and the

@@ -6,19 +6,23 @@ worker processes whose BLAS is limited to one thread each.
 
 import warnings
 
-import dask
-import dask.array as da
 import joblib
 import numpy as np
 import pytest
 import threadpoolctl
-from distributed import Client, LocalCluster, get_task_stream
 from sklearn.datasets import load_digits, make_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV
 from sklearn.preprocessing import StandardScaler
 
 from skscratch import ScratchMLPClassifier
+
+# pip install ".[distributed]"; without it the whole module is skipped
+dask = pytest.importorskip("dask")
+da = pytest.importorskip("dask.array")
+distributed = pytest.importorskip("distributed")
+Client, LocalCluster = distributed.Client, distributed.LocalCluster
+get_task_stream = distributed.get_task_stream
 
 ONE_THREAD = {
     "OMP_NUM_THREADS": "1",
@@ -117,7 +121,7 @@ def test_grid_search_on_cluster_matches_in_process(client):
 
 @pytest.mark.parametrize("scheduler", ["threads", "cluster"])
 def test_dask_ml_incremental_matches_partial_fit_over_the_chunks(scheduler, request):
-    from dask_ml.wrappers import Incremental
+    Incremental = pytest.importorskip("dask_ml.wrappers").Incremental
 
     if scheduler == "cluster":
         # The client is the default scheduler while it is open.

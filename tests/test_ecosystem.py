@@ -3,8 +3,6 @@
 import warnings
 
 import numpy as np
-import pandas as pd
-import polars as pl
 import pytest
 from sklearn.callback import ProgressBar, ScoringMonitor
 from sklearn.datasets import load_digits
@@ -102,6 +100,7 @@ def test_partial_fit_is_one_epoch_task():
 
 
 def test_progress_bar_in_a_pipeline_and_a_grid_search(capsys):
+    pytest.importorskip("rich")  # ProgressBar draws with rich: the progress extra
     X, y = _digits()
     pipe = make_pipeline(StandardScaler(), ScratchMLPClassifier(max_iter=3))
     pipe.set_callbacks(ProgressBar(max_propagation_depth=2)).fit(X, y)
@@ -132,7 +131,7 @@ def test_verbose_two_adds_rate_time_and_validation(capsys):
 def test_data_frames_give_feature_names(frame):
     X, y = _digits(200)
     columns = [f"pixel_{i}" for i in range(X.shape[1])]
-    make = pd.DataFrame if frame == "pandas" else pl.DataFrame
+    make = pytest.importorskip(frame).DataFrame
     df = make(dict(zip(columns, X.T, strict=True)))
     clf = ScratchMLPClassifier(max_iter=3, random_state=0).fit(df, y)
     assert list(clf.feature_names_in_) == columns
@@ -150,6 +149,7 @@ def test_data_frames_give_feature_names(frame):
 
 @pytest.mark.parametrize("labels", ["category", "string"])
 def test_pandas_categorical_and_string_labels(labels):
+    pd = pytest.importorskip("pandas")
     X, y = _digits(200)
     names = np.array(
         ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]

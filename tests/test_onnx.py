@@ -4,10 +4,7 @@ import subprocess
 import sys
 
 import numpy as np
-import onnx
-import onnxruntime
 import pytest
-import skl2onnx
 from sklearn.exceptions import NotFittedError
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
@@ -49,8 +46,23 @@ REGRESSION = {
 }
 
 
+@pytest.fixture
+def onnx():
+    """The onnx package (with onnxruntime), or a skip: pip install ".[onnx]"."""
+    pytest.importorskip("onnxruntime")
+    return pytest.importorskip("onnx")
+
+
+@pytest.fixture
+def skl2onnx(onnx):
+    """skl2onnx, or a skip where the onnx extra is not installed."""
+    return pytest.importorskip("skl2onnx")
+
+
 def run(model, X):
     """Check the model and return ONNX Runtime's outputs for X."""
+    onnx = pytest.importorskip("onnx")
+    onnxruntime = pytest.importorskip("onnxruntime")
     onnx.checker.check_model(model, full_check=True)
     session = onnxruntime.InferenceSession(
         model.SerializeToString(), providers=["CPUExecutionProvider"]
@@ -84,7 +96,7 @@ def assert_classifier_matches(clf, X_test, atol):
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("activation", ACTIVATIONS)
 @pytest.mark.parametrize("task", list(TARGETS))
-def test_classifier_matches_onnxruntime(task, activation, dtype):
+def test_classifier_matches_onnxruntime(task, activation, dtype, onnx):
     clf = fit_classifier(TARGETS[task], activation, dtype)
     assert clf.coefs_[0].dtype == dtype
     assert_classifier_matches(clf, X.astype(dtype), ATOL[dtype])
@@ -93,7 +105,7 @@ def test_classifier_matches_onnxruntime(task, activation, dtype):
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("activation", ACTIVATIONS)
 @pytest.mark.parametrize("target", list(REGRESSION))
-def test_regressor_matches_onnxruntime(target, activation, dtype):
+def test_regressor_matches_onnxruntime(target, activation, dtype, onnx):
     loss = "poisson" if target == "poisson" else "squared_error"
     reg = fit_regressor(REGRESSION[target], activation, dtype, loss)
     X_test = X.astype(dtype)
@@ -109,7 +121,7 @@ def test_regressor_matches_onnxruntime(target, activation, dtype):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_per_layer_activations(dtype):
+def test_per_layer_activations(dtype, onnx):
     activation = ["gelu", "elu", "softplus", "leaky_relu"]
     clf = fit_classifier(TARGETS["strings"], activation, dtype, (4, 4, 3, 3))
     assert_classifier_matches(clf, X.astype(dtype), ATOL[dtype])
@@ -123,7 +135,7 @@ def test_per_layer_activations(dtype):
 
 @pytest.mark.parametrize("activation", ["elu", "gelu", "softplus", "leaky_relu"])
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_large_inputs(activation, dtype):
+def test_large_inputs(activation, dtype, onnx):
     # Far tails of the activations and saturated outputs.
     clf = fit_classifier(TARGETS["multiclass"], activation, dtype)
     X_big = (X * np.array([1, 10, 100, 1000])).astype(dtype)
@@ -134,7 +146,7 @@ def test_large_inputs(activation, dtype):
     np.testing.assert_allclose(values, reg.predict(X_big), rtol=1e-6, atol=1e-5)
 
 
-def test_input_dtype_other_than_the_weights():
+def test_input_dtype_other_than_the_weights(onnx):
     """A float64 network takes float32 input, and a float32 network float64."""
     clf64 = fit_classifier(TARGETS["multiclass"], "gelu", np.float64)
     model = to_onnx(clf64)  # float32 input by default
@@ -150,7 +162,7 @@ def test_input_dtype_other_than_the_weights():
     np.testing.assert_allclose(values, reg32.predict(X), atol=1e-5)
 
 
-def test_float_labels_with_integer_values():
+def test_float_labels_with_integer_values(onnx):
     clf = fit_classifier(TARGETS["multiclass"].astype(float))
     assert clf.classes_.dtype == np.float64
     label, _ = run(to_onnx(clf, X), X)
@@ -158,7 +170,7 @@ def test_float_labels_with_integer_values():
     np.testing.assert_array_equal(label, clf.predict(X))
 
 
-def test_model_structure():
+def test_model_structure(onnx):
     clf = fit_classifier(TARGETS["strings"])
     model = to_onnx(clf, name="animals")
     graph = model.graph
@@ -178,28 +190,28 @@ def test_model_structure():
 
 
 @pytest.mark.parametrize("opset", [13, 21])
-def test_target_opset(opset):
+def test_target_opset(opset, onnx):
     clf = fit_classifier(TARGETS["binary"], "gelu")
     model = to_onnx(clf, X, target_opset=opset)
     assert model.opset_import[0].version == opset
     assert_classifier_matches(clf, X, 1e-12)
 
 
-def test_weights_are_stored_in_the_model_dtype():
+def test_weights_are_stored_in_the_model_dtype(onnx):
     clf = fit_classifier(TARGETS["binary"], "relu", np.float64)
     types = {t.data_type for t in to_onnx(clf).graph.initializer}
     assert onnx.TensorProto.DOUBLE in types
     assert onnx.TensorProto.FLOAT not in types
 
 
-def test_unfitted_estimator_raises():
+def test_unfitted_estimator_raises(onnx):
     with pytest.raises(NotFittedError):
         to_onnx(ScratchMLPClassifier())
     with pytest.raises(NotFittedError):
         to_onnx(ScratchMLPRegressor())
 
 
-def test_unexportable_models_raise():
+def test_unexportable_models_raise(onnx):
     clf = fit_classifier(TARGETS["binary"])
     clf.activation = "swish"
     with pytest.raises(ValueError, match="activation 'swish'"):
@@ -238,7 +250,7 @@ def test_import_does_not_import_onnx():
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_skl2onnx_registration(dtype):
+def test_skl2onnx_registration(dtype, skl2onnx):
     register_skl2onnx()
     X_test = X.astype(dtype)
     for task in ("multiclass", "binary_strings", "multilabel"):
@@ -256,7 +268,7 @@ def test_skl2onnx_registration(dtype):
     np.testing.assert_allclose(values, reg.predict(X_test), atol=ATOL[dtype])
 
 
-def test_skl2onnx_default_zipmap():
+def test_skl2onnx_default_zipmap(skl2onnx):
     # skl2onnx's default ZipMap gives one dict of probabilities per sample
     # (ONNX's ZipMap takes float32 only).
     register_skl2onnx()

@@ -5,7 +5,6 @@ import re
 import warnings
 
 import numpy as np
-import pandas as pd
 import pytest
 import scipy.sparse as sp
 from sklearn.datasets import load_breast_cancer, load_digits, load_iris
@@ -318,6 +317,7 @@ def _describe(value):
 @pytest.mark.parametrize("solver", SOLVERS)
 @pytest.mark.parametrize("early_stopping", [False, True])
 def test_fitted_attributes_match_sklearn(solver, early_stopping):
+    pd = pytest.importorskip("pandas")  # feature names from a data frame
     X, y = load_iris(return_X_y=True, as_frame=True)
     X = (X - X.mean()) / X.std()
     assert isinstance(X, pd.DataFrame)

@@ -5,13 +5,16 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import event, given, settings
-from hypothesis import strategies as st
-from hypothesis.extra import numpy as hnp
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
 from skscratch import ScratchMLPClassifier, ScratchMLPRegressor
+
+# Hypothesis is in the test extra; without it the whole module is skipped.
+hypothesis = pytest.importorskip("hypothesis")
+st = pytest.importorskip("hypothesis.strategies")
+hnp = pytest.importorskip("hypothesis.extra.numpy")
+event, given, settings = hypothesis.event, hypothesis.given, hypothesis.settings
 
 SETTINGS = settings(
     max_examples=30,

@@ -14,9 +14,7 @@ import warnings
 
 import joblib
 import numpy as np
-import pandas as pd
 import pytest
-import skops.io
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.model_selection import GridSearchCV
 from sklearn.neural_network import MLPRegressor
@@ -43,7 +41,12 @@ Y = {
     "clf": np.arange(40) % 3,
     "reg": X @ np.array([1.0, -2.0, 0.5]) + 0.1 * _rng.normal(size=40),
 }
-DF = pd.DataFrame(X, columns=["a", "b", "c"])
+
+
+def _frame():
+    """X as a pandas data frame with columns a, b, c (skips without pandas)."""
+    pd = pytest.importorskip("pandas")
+    return pd.DataFrame(X, columns=["a", "b", "c"])
 
 
 def _make(kind, **params):
@@ -127,8 +130,6 @@ NAN_X = _with(X, 3, 1, np.nan)
 INF_X = _with(X, 0, 2, np.inf)
 NEG_INF_X = _with(X, 5, 0, -np.inf)
 ONES = np.ones(len(X))
-RENAMED_DF = DF.rename(columns={"a": "z"})
-REORDERED_DF = DF[["c", "b", "a"]]
 HYPER_MSG = "parameter of Scratch"
 
 # (id, kinds, prefit, call, error, message fragment)
@@ -201,10 +202,11 @@ BAD_INPUTS = [
     ("new_n_outputs_in_warm_fit", "reg", "fit",
      lambda e, y: e.set_params(warm_start=True).fit(X, np.c_[y, y]),
      ValueError, "cannot continue training"),
-    ("unseen_feature_name", "both", "fit_df", lambda e, y: e.predict(RENAMED_DF),
+    ("unseen_feature_name", "both", "fit_df",
+     lambda e, y: e.predict(_frame().rename(columns={"a": "z"})),
      ValueError, "The feature names should match those that were passed during fit"),
     ("reordered_feature_names", "both", "fit_df",
-     lambda e, y: e.predict(REORDERED_DF),
+     lambda e, y: e.predict(_frame()[["c", "b", "a"]]),
      ValueError, "Feature names must be in the same order as they were in fit"),
     ("sample_weight_too_short", "both", None, _sw(ONES[:-1]),
      ValueError, r"sample_weight.shape == \(39,\), expected \(40,\)"),
@@ -377,7 +379,7 @@ def test_bad_input_raises_clearly_before_any_training(
     if prefit == "fit":
         est.fit(X, y)
     elif prefit == "fit_df":
-        est.fit(DF, y)
+        est.fit(_frame(), y)
     elif prefit == "partial_fit":
         _partial_fit(est, X, y)
     summary = _fitted_summary(est) if prefit else None
@@ -418,7 +420,7 @@ def test_one_sample_regressor_trains_like_sklearn(solver):
     ],
 )
 def test_feature_names_mismatch_warns_like_sklearn(kind, fit_on, predict_on, match):
-    data = {"frame": DF, "array": X}
+    data = {"frame": _frame(), "array": X}
     est = _make(kind).fit(data[fit_on], Y[kind])
     with pytest.warns(UserWarning, match=match):
         pred = est.predict(data[predict_on])
@@ -707,17 +709,18 @@ def test_round_trip_predicts_and_trains_bit_identically(
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("solver", SOLVERS)
 def test_skops_round_trip_with_explicit_trusted_types(kind, solver, tmp_path):
+    skops_io = pytest.importorskip("skops.io")  # the skops extra
     est = _make(kind, solver=solver, learning_rate_init=0.01).fit(X, Y[kind])
     path = tmp_path / "model.skops"
-    skops.io.dump(est, path)
+    skops_io.dump(est, path)
     module = {"clf": "_classifier", "reg": "_regressor"}[kind]
     expected = {f"skscratch.{module}.{type(est).__name__}"}
     if solver != "lbfgs":
         optimizer = {"sgd": "SGD", "adam": "Adam"}[solver]
         expected.add(f"skscratch._core.optimizers.{optimizer}")
     # exactly the package's own types need trusting: nothing from elsewhere
-    assert set(skops.io.get_untrusted_types(file=path)) == expected
-    restored = skops.io.load(path, trusted=sorted(expected))
+    assert set(skops_io.get_untrusted_types(file=path)) == expected
+    restored = skops_io.load(path, trusted=sorted(expected))
     for a, b in zip(_outputs(restored, X), _outputs(est, X), strict=True):
         assert np.array_equal(a, b)
     if solver != "lbfgs":
@@ -1108,14 +1111,15 @@ def test_poisson_rejects_negative_targets_everywhere(solver):
 @pytest.mark.parametrize("solver", ["sgd", "adam", "rmsprop", "adamw", "lbfgs"])
 @pytest.mark.parametrize("cls", [ScratchMLPClassifier, ScratchMLPRegressor])
 def test_skops_trusted_types_cover_every_model(tmp_path, cls, solver):
+    skops_io = pytest.importorskip("skops.io")  # the skops extra
     X = np.random.RandomState(0).normal(size=(30, 3))
     y = (X[:, 0] > 0).astype(int)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model = cls(solver=solver, max_iter=2, random_state=0).fit(X, y)
     path = tmp_path / "model.skops"
-    skops.io.dump(model, path)
-    untrusted = skops.io.get_untrusted_types(file=path)
+    skops_io.dump(model, path)
+    untrusted = skops_io.get_untrusted_types(file=path)
     assert untrusted and set(untrusted) <= set(SKOPS_TRUSTED_TYPES)
-    loaded = skops.io.load(path, trusted=SKOPS_TRUSTED_TYPES)
+    loaded = skops_io.load(path, trusted=SKOPS_TRUSTED_TYPES)
     assert np.array_equal(loaded.predict(X), model.predict(X))

@@ -31,6 +31,8 @@ logger = logging.getLogger(__name__)
 # Gallery examples listed here come first, in this order; any other
 # plot_*.py file follows, in alphabetical order.
 GALLERY_ORDER = [
+    "plot_network_in_40_lines.py",
+    "plot_one_step_by_hand.py",
     "plot_xor.py",
     "plot_decision_boundaries.py",
     "plot_digits_grid_search.py",

@@ -1,6 +1,6 @@
 """Training loops: mini-batch epochs for the stochastic solvers, and L-BFGS.
 
-One training step is the whole story of learning, in three lines::
+One training step is the whole story of learning, in two lines::
 
     loss = loss_and_gradient(net, X_batch, Y_batch, sw_batch, penalty, ws)
     optimizer.step(net.theta, ws.grad)
