@@ -15,9 +15,10 @@ from sklearn.utils.multiclass import (
 )
 from sklearn.utils.validation import column_or_1d, validate_data
 
-from skscratch._base import BaseScratchMLP, stochastic_solver
+from skscratch._base import BaseScratchMLP
 from skscratch._callbacks import with_callbacks
 from skscratch._docs import fill_doc
+from skscratch._validation import stochastic_solver
 
 
 def _can_partial_fit(estimator):

@@ -7,10 +7,11 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import column_or_1d, validate_data
 
-from skscratch._base import BaseScratchMLP, stochastic_solver
+from skscratch._base import BaseScratchMLP
 from skscratch._callbacks import with_callbacks
-from skscratch._core.losses import exp as inplace_exp
+from skscratch._core.losses import OUTPUTS
 from skscratch._docs import fill_doc
+from skscratch._validation import stochastic_solver
 
 OUTPUT_OF_LOSS = {"squared_error": "identity", "poisson": "exp"}
 
@@ -169,8 +170,7 @@ class ScratchMLPRegressor(RegressorMixin, BaseScratchMLP):
 
     def _predictions(self, Z):
         """Turn output logits into predictions, in place."""
-        if self._output == "exp":
-            inplace_exp(Z, None)
+        OUTPUTS[self._output].inverse_link(Z)
         return Z.ravel() if Z.shape[1] == 1 else Z
 
     def _score_raw(self, raw, y, sample_weight):

@@ -20,7 +20,8 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import InvalidParameterError
 
-import skscratch._base
+import skscratch._fit_loop
+import skscratch._validation
 from skscratch import ScratchMLPClassifier
 
 SOLVERS = ["sgd", "adam", "lbfgs"]
@@ -537,14 +538,14 @@ def test_zeroed_weights_predict_the_output_bias():
 @pytest.mark.parametrize("solver", STOCHASTIC)
 def test_early_stopping_restores_best_weights(solver, monkeypatch):
     splits = []
-    real_split = skscratch._base.train_test_split
+    real_split = skscratch._validation.train_test_split
 
     def recording_split(*arrays, **kwargs):
         parts = real_split(*arrays, **kwargs)
         splits.append(parts)
         return parts
 
-    monkeypatch.setattr(skscratch._base, "train_test_split", recording_split)
+    monkeypatch.setattr(skscratch._validation, "train_test_split", recording_split)
     clf = _small(
         solver=solver,
         hidden_layer_sizes=(10,),
@@ -570,7 +571,7 @@ def test_early_stopping_restores_best_weights(solver, monkeypatch):
     assert len(y_val) == 60
     assert clf.score(X_val, y_val) == pytest.approx(clf.best_validation_score_)
     # they are the weights reached after the best epoch
-    monkeypatch.setattr(skscratch._base, "train_test_split", real_split)
+    monkeypatch.setattr(skscratch._validation, "train_test_split", real_split)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         at_best = clone(clf).set_params(max_iter=best_epoch).fit(X_DIGITS, Y_DIGITS)
@@ -710,7 +711,7 @@ def test_keyboard_interrupt_keeps_last_complete_epoch(solver, when, monkeypatch)
         warnings.simplefilter("ignore", ConvergenceWarning)
         two_epochs = _small(max_iter=2, **params).fit(X_DIGITS, Y_DIGITS)
 
-    real_run_epoch = skscratch._base.run_epoch
+    real_run_epoch = skscratch._fit_loop.run_epoch
     calls = []
 
     def interrupting_run_epoch(*args, **kwargs):
@@ -721,7 +722,7 @@ def test_keyboard_interrupt_keeps_last_complete_epoch(solver, when, monkeypatch)
             raise KeyboardInterrupt
         return real_run_epoch(*args, **kwargs)
 
-    monkeypatch.setattr(skscratch._base, "run_epoch", interrupting_run_epoch)
+    monkeypatch.setattr(skscratch._fit_loop, "run_epoch", interrupting_run_epoch)
     clf = _small(max_iter=10, **params)
     with pytest.warns(UserWarning, match="Training interrupted by user."):
         clf.fit(X_DIGITS, Y_DIGITS)

@@ -22,7 +22,7 @@ from skscratch._core.network import (
     split_flat,
 )
 from skscratch._core.optimizers import SGD, Adam
-from skscratch._core.training import Plateau
+from skscratch._stopping import Plateau
 
 CORE = pathlib.Path(__file__).parents[1] / "skscratch" / "_core"
 
@@ -313,7 +313,7 @@ def _epoch_peak_memory(solver, dropout, batch_size):
     """Peak traced memory of one epoch after a warm-up epoch; buffer bytes."""
     import tracemalloc
 
-    from skscratch._core.optimizers import make_optimizer
+    from skscratch._core.optimizers import OPTIMIZERS
     from skscratch._core.training import make_workspace, run_epoch
 
     rng = np.random.RandomState(0)
@@ -322,18 +322,20 @@ def _epoch_peak_memory(solver, dropout, batch_size):
     units = (50, 128, 64, 10)
     theta = glorot_uniform(units, ["relu"] * 3, rng, np.float64)
     net = Network(units, ("relu", "relu"), "softmax", theta, dropout)
-    params = {
+    arguments = {
         "learning_rate_init": 1e-3,
-        "learning_rate": "constant",
+        "schedule": "constant",
         "momentum": 0.9,
-        "nesterovs_momentum": True,
+        "nesterov": True,
         "power_t": 0.5,
         "beta_1": 0.9,
         "beta_2": 0.999,
         "epsilon": 1e-8,
-        "alpha": 1e-4,
     }
-    opt = make_optimizer(solver, theta.size, theta.dtype, params, net.n_coef)
+    spec = OPTIMIZERS[solver]
+    opt = spec.build(
+        theta.size, theta.dtype, *(arguments[name] for name in spec.arguments)
+    )
     ws = make_workspace(net, X, batch_size, True, np.random.default_rng(0))
     order = rng.permutation(4096)
     run_epoch(net, opt, X, Y, None, 1e-4, batch_size, order, ws)  # warm-up

@@ -23,8 +23,8 @@ from sklearn.neural_network import MLPRegressor
 from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.validation import check_is_fitted
 
-import skscratch._base
 import skscratch._core.training
+import skscratch._fit_loop
 from skscratch import SKOPS_TRUSTED_TYPES, ScratchMLPClassifier, ScratchMLPRegressor
 
 SOLVERS = ["sgd", "adam", "lbfgs"]
@@ -367,13 +367,13 @@ def _bad_input_params():
 
 
 def _counting(monkeypatch, name, calls):
-    real = getattr(skscratch._base, name)
+    real = getattr(skscratch._fit_loop, name)
 
     def counted(*args, **kwargs):
         calls.append(name)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(skscratch._base, name, counted)
+    monkeypatch.setattr(skscratch._fit_loop, name, counted)
 
 
 @ignore_convergence
@@ -611,7 +611,7 @@ def test_keyboard_interrupt_keeps_last_complete_epoch_regressor(
         warnings.simplefilter("ignore", ConvergenceWarning)
         two_epochs = _make("reg", max_iter=2, **params).fit(X, Y["reg"])
 
-    real_run_epoch = skscratch._base.run_epoch
+    real_run_epoch = skscratch._fit_loop.run_epoch
     calls = []
 
     def interrupting_run_epoch(*args, **kwargs):
@@ -621,7 +621,7 @@ def test_keyboard_interrupt_keeps_last_complete_epoch_regressor(
             raise KeyboardInterrupt
         return real_run_epoch(*args, **kwargs)
 
-    monkeypatch.setattr(skscratch._base, "run_epoch", interrupting_run_epoch)
+    monkeypatch.setattr(skscratch._fit_loop, "run_epoch", interrupting_run_epoch)
     reg = _make("reg", max_iter=10, **params)
     with pytest.warns(UserWarning, match="Training interrupted by user"):
         reg.fit(X, Y["reg"])
@@ -633,7 +633,7 @@ def test_keyboard_interrupt_keeps_last_complete_epoch_regressor(
     _assert_params_equal(_params(reg), _params(two_epochs))
     np.testing.assert_array_equal(reg.predict(X), two_epochs.predict(X))
     # and the model keeps training from there
-    monkeypatch.setattr(skscratch._base, "run_epoch", real_run_epoch)
+    monkeypatch.setattr(skscratch._fit_loop, "run_epoch", real_run_epoch)
     reg.set_params(early_stopping=False).partial_fit(X, Y["reg"])
     assert np.isfinite(reg.predict(X)).all()
 

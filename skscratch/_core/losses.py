@@ -19,6 +19,9 @@ normalised to sum to one (``w`` below; ``None`` means :math:`w_i = 1/n`),
 :math:`L = \sum_i w_i \ell_i`.
 """
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import numpy as np
 from scipy.special import expit, xlogy
 
@@ -197,6 +200,21 @@ def squared_error(P, Y, R, w, work, row):
     return 0.5 * _weighted_sum(q, w)
 
 
+def exp_bound(dtype):
+    r"""Return the largest logit :func:`exp` takes, half the log of the largest float.
+
+    Parameters
+    ----------
+    dtype : numpy dtype
+        Floating dtype of the logits.
+
+    Returns
+    -------
+    bound : float
+    """
+    return 0.5 * np.log(np.finfo(dtype).max)
+
+
 def exp(Z, row):
     r"""Apply the exponential (the inverse of the log link), in place.
 
@@ -213,7 +231,7 @@ def exp(Z, row):
     row : ndarray of shape (n_samples, 1)
         Scratch space (unused).
     """
-    bound = 0.5 * np.log(np.finfo(Z.dtype).max)
+    bound = exp_bound(Z.dtype)
     np.clip(Z, -bound, bound, out=Z)
     np.exp(Z, out=Z)
 
@@ -254,12 +272,52 @@ def poisson_deviance(P, Y, R, w, work, row):
     return _weighted_sum(q, w)
 
 
-#: output activation name -> (in-place activation, loss computed from P, Y, R).
+@dataclass(frozen=True)
+class OutputLayer:
+    r"""An output activation paired with its canonical loss.
+
+    For every pair the output delta is :math:`\partial L / \partial Z =
+    w \odot (P - Y)` (see :func:`output_layer`), so a record needs only the
+    two functions below.
+
+    Parameters
+    ----------
+    activation : callable
+        ``activation(Z, row)`` turns logits into predictions in place: the
+        inverse link of the model (``row`` is scratch of shape
+        ``(n_samples, 1)``).
+    loss : callable
+        ``loss(P, Y, R, w, work, row)`` returns the weighted mean loss from
+        the predictions, targets and residual :math:`R = P - Y`.
+    """
+
+    activation: Callable
+    loss: Callable
+
+    def inverse_link(self, Z):
+        """Turn output logits into predictions, in place, and return them.
+
+        Parameters
+        ----------
+        Z : ndarray of shape (n_samples, n_outputs)
+            Logits, overwritten.
+
+        Returns
+        -------
+        P : ndarray of shape (n_samples, n_outputs)
+            ``Z`` itself, now the predictions.
+        """
+        self.activation(Z, np.empty((Z.shape[0], 1), Z.dtype))
+        return Z
+
+
+#: output activation name -> its record; the estimators and the ONNX export
+#: read the names and the inverse links from here.
 OUTPUTS = {
-    "softmax": (softmax, log_loss_softmax),
-    "logistic": (logistic, log_loss_logistic),
-    "identity": (identity, squared_error),
-    "exp": (exp, poisson_deviance),
+    "softmax": OutputLayer(softmax, log_loss_softmax),
+    "logistic": OutputLayer(logistic, log_loss_logistic),
+    "identity": OutputLayer(identity, squared_error),
+    "exp": OutputLayer(exp, poisson_deviance),
 }
 
 
@@ -272,7 +330,7 @@ def output_layer(name, Z, Y, w, delta, work, row):
 
     Parameters
     ----------
-    name : {'softmax', 'logistic', 'identity'}
+    name : {'softmax', 'logistic', 'identity', 'exp'}
         Output activation (and so the loss).
     Z : ndarray of shape (n_samples, n_outputs)
         Output logits, overwritten by the predictions.
@@ -292,10 +350,10 @@ def output_layer(name, Z, Y, w, delta, work, row):
     loss : float
         Weighted mean loss of the batch (without any penalty).
     """
-    activate, loss_fn = OUTPUTS[name]
-    activate(Z, row)
+    layer = OUTPUTS[name]
+    layer.activation(Z, row)
     np.subtract(Z, Y, out=delta)
-    loss = loss_fn(Z, Y, delta, w, work, row)
+    loss = layer.loss(Z, Y, delta, w, work, row)
     if w is None:
         delta *= 1.0 / Z.shape[0]
     else:
