@@ -173,3 +173,42 @@ def test_every_solver_trains_and_continues(name):
         clf.fit(X, y)
     clf.partial_fit(X, y)
     assert clf._optimizer.n_params == sum(a.size for a in clf.coefs_ + clf.intercepts_)
+
+
+def test_sgd_step_matches_formula():
+    rng = np.random.RandomState(0)
+    theta, g1, g2 = rng.normal(size=(3, 6))
+    for nesterov in (False, True):
+        opt = SGD(6, float, 0.1, "constant", 0.9, nesterov, 0.5)
+        t = theta.copy()
+        opt.step(t, g1)
+        opt.step(t, g2)
+        v1 = -0.1 * g1
+        v2 = 0.9 * v1 - 0.1 * g2
+        if nesterov:
+            expected = theta + (0.9 * v1 - 0.1 * g1) + (0.9 * v2 - 0.1 * g2)
+        else:
+            expected = theta + v1 + v2
+        np.testing.assert_allclose(t, expected, rtol=1e-12)
+
+
+def test_adam_step_matches_formula():
+    rng = np.random.RandomState(0)
+    theta, g = rng.normal(size=(2, 6))
+    opt = Adam(6, float, 0.01, 0.9, 0.999, 1e-8)
+    t = theta.copy()
+    opt.step(t, g)
+    m, v = 0.1 * g, 0.001 * g**2
+    m_hat, v_hat = m / 0.1, v / 0.001
+    np.testing.assert_allclose(t, theta - 0.01 * m_hat / (np.sqrt(v_hat) + 1e-8))
+
+
+def test_sgd_schedules():
+    opt = SGD(2, float, 0.1, "invscaling", 0.0, False, 0.5)
+    opt.end_epoch(99)
+    assert opt.learning_rate == pytest.approx(0.01)
+    adaptive = SGD(2, float, 1e-5, "adaptive", 0.9, True, 0.5)
+    assert adaptive.on_plateau() and adaptive.learning_rate == pytest.approx(2e-6)
+    assert adaptive.on_plateau() and not adaptive.on_plateau()
+    assert not SGD(2, float, 0.1, "constant", 0.9, True, 0.5).on_plateau()
+    assert not Adam(2, float, 0.1, 0.9, 0.999, 1e-8).on_plateau()
