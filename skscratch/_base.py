@@ -47,6 +47,12 @@ from skscratch._validation import (
 TrainingProblem = namedtuple("TrainingProblem", "net X Y sample_weight penalty")
 
 
+def set_init_params(estimator, values):
+    """Store each constructor argument (``locals()``) as it is, by its name."""
+    for name in estimator._get_param_names():
+        setattr(estimator, name, values[name])
+
+
 class _NonFiniteWeights(ArithmeticError):
     """Raised when training ends with weights that are not all finite."""
 
@@ -366,7 +372,7 @@ class BaseScratchMLP(CallbackSupportMixin, BaseEstimator):
 
     def _logits(self, X):
         """Validate ``X`` against the fit and return the output logits."""
-        self._check_fitted()
+        check_is_fitted(self, ["coefs_", "intercepts_"])
         X = validate_data(
             self,
             X,
@@ -375,10 +381,6 @@ class BaseScratchMLP(CallbackSupportMixin, BaseEstimator):
             reset=False,
         )
         return self._raw_predict(X)
-
-    def _check_fitted(self):
-        """Raise NotFittedError before the first fit."""
-        check_is_fitted(self, ["coefs_", "intercepts_"])
 
     # -------------------------------------------------------------- pickling
     def __getstate__(self):

@@ -7,7 +7,7 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import column_or_1d, validate_data
 
-from skscratch._base import BaseScratchMLP
+from skscratch._base import BaseScratchMLP, set_init_params
 from skscratch._callbacks import with_callbacks
 from skscratch._core.losses import OUTPUTS
 from skscratch._docs import fill_doc
@@ -105,35 +105,7 @@ class ScratchMLPRegressor(RegressorMixin, BaseScratchMLP):
         scoring=None,
         max_grad_norm=None,
     ):
-        self.loss = loss
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.activation = activation
-        self.solver = solver
-        self.alpha = alpha
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.learning_rate_init = learning_rate_init
-        self.power_t = power_t
-        self.max_iter = max_iter
-        self.shuffle = shuffle
-        self.random_state = random_state
-        self.tol = tol
-        self.verbose = verbose
-        self.warm_start = warm_start
-        self.momentum = momentum
-        self.nesterovs_momentum = nesterovs_momentum
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
-        self.n_iter_no_change = n_iter_no_change
-        self.max_fun = max_fun
-        self.dropout = dropout
-        self.l1_ratio = l1_ratio
-        self.init = init
-        self.scoring = scoring
-        self.max_grad_norm = max_grad_norm
+        set_init_params(self, locals())
 
     # ----------------------------------------------------- targets and scores
     def _is_classifier(self):
