@@ -12,16 +12,17 @@ from skscratch.onnx import to_onnx
 __version__ = "0.1.0"
 
 #: Every type a saved skscratch model may contain, for ``skops.io.load``'s
-#: ``trusted`` argument: the two estimators and the optimizer states.
+#: ``trusted`` argument: the two estimators and the optimizer states (from
+#: the registry of solvers).
 SKOPS_TRUSTED_TYPES = [
-    "skscratch._classifier.ScratchMLPClassifier",
-    "skscratch._regressor.ScratchMLPRegressor",
-    "skscratch._classifier.MLPClassifier",
-    "skscratch._regressor.MLPRegressor",
-    "skscratch._core.optimizers.SGD",
-    "skscratch._core.optimizers.Adam",
-    "skscratch._core.optimizers.RMSprop",
-    "skscratch._core.optimizers.AdamW",
+    f"{t.__module__}.{t.__qualname__}"
+    for t in (
+        ScratchMLPClassifier,
+        ScratchMLPRegressor,
+        MLPClassifier,
+        MLPRegressor,
+        *ScratchMLPClassifier._saved_types,
+    )
 ]
 
 __all__ = [

@@ -16,9 +16,10 @@ from sklearn.utils.multiclass import (
 from sklearn.utils.validation import column_or_1d
 from sklearn_compat.utils.validation import validate_data
 
-from skscratch._base import BaseScratchMLP, stochastic_solver
+from skscratch._base import BaseScratchMLP, set_init_params
 from skscratch._callbacks import with_callbacks
 from skscratch._docs import fill_doc
+from skscratch._validation import stochastic_solver
 
 
 def _can_partial_fit(estimator):
@@ -38,6 +39,27 @@ def _can_partial_fit(estimator):
             "Pass the resulting weights as the class_weight parameter."
         )
     return True
+
+
+def _check_partial_fit_classes(estimator, y, classes):
+    """Require ``classes`` on the first call, and the same ones on later calls."""
+    first_call = not hasattr(estimator, "classes_")
+    if first_call and classes is None and not _is_multilabel(y):
+        raise ValueError("classes must be passed on the first call to partial_fit.")
+    if classes is not None and not first_call:
+        if not np.array_equal(np.unique(classes), np.unique(estimator.classes_)):
+            raise ValueError(
+                f"`classes={classes!r}` is not the same as on last call to "
+                f"partial_fit, was: {estimator.classes_!r}"
+            )
+
+
+def _labels_from_logits(estimator, Z):
+    """Labels of the largest softmax output, or of the positive logits."""
+    if estimator._output == "softmax":
+        return estimator.classes_[np.argmax(Z, axis=1)]
+    indicator = (Z > 0).astype(Z.dtype)
+    return estimator._label_binarizer.inverse_transform(indicator)
 
 
 def _log_softmax(Z):
@@ -147,37 +169,8 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
         scoring=None,
         max_grad_norm=None,
     ):
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.activation = activation
-        self.solver = solver
-        self.alpha = alpha
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.learning_rate_init = learning_rate_init
-        self.power_t = power_t
-        self.max_iter = max_iter
-        self.shuffle = shuffle
-        self.random_state = random_state
-        self.tol = tol
-        self.verbose = verbose
-        self.warm_start = warm_start
-        self.momentum = momentum
-        self.nesterovs_momentum = nesterovs_momentum
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
-        self.n_iter_no_change = n_iter_no_change
-        self.max_fun = max_fun
-        self.class_weight = class_weight
-        self.dropout = dropout
-        self.l1_ratio = l1_ratio
-        self.init = init
-        self.scoring = scoring
-        self.max_grad_norm = max_grad_norm
+        set_init_params(self, locals())
 
-    # -------------------------------------------------------- labels <-> targets
     def _is_classifier(self):
         return True
 
@@ -271,17 +264,9 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
     def _score_raw(self, raw, y, sample_weight):
         """Accuracy of the predictions encoded by the logits ``raw``."""
         return accuracy_score(
-            y, self._labels_from_logits(raw), sample_weight=sample_weight
+            y, _labels_from_logits(self, raw), sample_weight=sample_weight
         )
 
-    def _labels_from_logits(self, Z):
-        """Labels of the largest softmax output, or of the positive logits."""
-        if self._output == "softmax":
-            return self.classes_[np.argmax(Z, axis=1)]
-        indicator = (Z > 0).astype(Z.dtype)
-        return self._label_binarizer.inverse_transform(indicator)
-
-    # ------------------------------------------------------------ training API
     @available_if(_can_partial_fit)
     @with_callbacks
     def partial_fit(self, X, y, sample_weight=None, classes=None):
@@ -306,20 +291,11 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
             The updated estimator.
         """
         self._validate_params()
-        first_call = not hasattr(self, "classes_")
-        if first_call and classes is None and not _is_multilabel(y):
-            raise ValueError("classes must be passed on the first call to partial_fit.")
-        if classes is not None and not first_call:
-            if not np.array_equal(np.unique(classes), np.unique(self.classes_)):
-                raise ValueError(
-                    f"`classes={classes!r}` is not the same as on last call to "
-                    f"partial_fit, was: {self.classes_!r}"
-                )
+        _check_partial_fit_classes(self, y, classes)
         return self._fit(
             X, y, sample_weight=sample_weight, incremental=True, classes=classes
         )
 
-    # ---------------------------------------------------------------- predict
     def predict(self, X):
         """Predict class labels.
 
@@ -333,7 +309,7 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
         y : ndarray of shape (n_samples,) or (n_samples, n_classes)
             Predicted labels (a 0/1 indicator matrix for multilabel models).
         """
-        return self._labels_from_logits(self._logits(X))
+        return _labels_from_logits(self, self._logits(X))
 
     def predict_proba(self, X):
         r"""Probability estimates.

@@ -8,10 +8,11 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import column_or_1d
 from sklearn_compat.utils.validation import validate_data
 
-from skscratch._base import BaseScratchMLP, stochastic_solver
+from skscratch._base import BaseScratchMLP, set_init_params
 from skscratch._callbacks import with_callbacks
-from skscratch._core.losses import exp as inplace_exp
+from skscratch._core.losses import OUTPUTS
 from skscratch._docs import fill_doc
+from skscratch._validation import stochastic_solver
 
 OUTPUT_OF_LOSS = {"squared_error": "identity", "poisson": "exp"}
 
@@ -105,35 +106,7 @@ class ScratchMLPRegressor(RegressorMixin, BaseScratchMLP):
         scoring=None,
         max_grad_norm=None,
     ):
-        self.loss = loss
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.activation = activation
-        self.solver = solver
-        self.alpha = alpha
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.learning_rate_init = learning_rate_init
-        self.power_t = power_t
-        self.max_iter = max_iter
-        self.shuffle = shuffle
-        self.random_state = random_state
-        self.tol = tol
-        self.verbose = verbose
-        self.warm_start = warm_start
-        self.momentum = momentum
-        self.nesterovs_momentum = nesterovs_momentum
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
-        self.n_iter_no_change = n_iter_no_change
-        self.max_fun = max_fun
-        self.dropout = dropout
-        self.l1_ratio = l1_ratio
-        self.init = init
-        self.scoring = scoring
-        self.max_grad_norm = max_grad_norm
+        set_init_params(self, locals())
 
     # ----------------------------------------------------- targets and scores
     def _is_classifier(self):
@@ -170,8 +143,7 @@ class ScratchMLPRegressor(RegressorMixin, BaseScratchMLP):
 
     def _predictions(self, Z):
         """Turn output logits into predictions, in place."""
-        if self._output == "exp":
-            inplace_exp(Z, None)
+        OUTPUTS[self._output].inverse_link(Z)
         return Z.ravel() if Z.shape[1] == 1 else Z
 
     def _score_raw(self, raw, y, sample_weight):

@@ -66,8 +66,7 @@ def check_gradients(estimator, X, y, *, sample_weight=None, epsilon=1e-6):
     ((2,), True)
     """
     est = estimator if hasattr(estimator, "coefs_") else clone(estimator)
-    X, Y, sw = est._training_arrays(X, y, sample_weight)
-    fitted = est._network()
+    fitted, X, Y, sw, penalty = est._training_problem(X, y, sample_weight)
     net = Network(
         fitted.layer_units,
         fitted.activations,
@@ -79,7 +78,6 @@ def check_gradients(estimator, X, y, *, sample_weight=None, epsilon=1e-6):
     sw = None if sw is None else sw.astype(np.float64)
     rng = np.random.default_rng(0) if net.has_dropout else None
     ws = Workspace(net, X.shape[0], rng=rng)
-    penalty = est._penalty()
 
     loss_and_gradient(net, X, Y, sw, penalty, ws, draw_masks=True, report=False)
     analytic = ws.grad.copy()

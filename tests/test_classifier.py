@@ -1,61 +1,33 @@
-"""Behaviour of ScratchMLPClassifier: targets, inputs, training modes and API."""
+"""ScratchMLPClassifier: targets, probabilities, inputs, partial_fit."""
 
 import copy
-import itertools
 import pickle
-import re
 import warnings
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
 import sklearn
+from _classifier_support import (
+    SOLVERS,
+    STOCHASTIC,
+    X_DIGITS,
+    X_IRIS,
+    Y_DIGITS,
+    Y_IRIS,
+    _params,
+    _small,
+    ignore_convergence,
+)
 from sklearn.base import clone
-from sklearn.datasets import load_digits, load_iris
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.datasets import load_iris
 from sklearn.metrics import accuracy_score, make_scorer
 from sklearn.model_selection import GridSearchCV, cross_val_score, cross_validate
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
-from sklearn.utils._param_validation import InvalidParameterError
 
-import skscratch._base
 from skscratch import ScratchMLPClassifier
-
-SOLVERS = ["sgd", "adam", "lbfgs"]
-STOCHASTIC = ["sgd", "adam"]
-
-
-ignore_convergence = pytest.mark.filterwarnings(
-    "ignore::sklearn.exceptions.ConvergenceWarning"
-)
-
-
-def _iris():
-    X, y = load_iris(return_X_y=True)
-    return StandardScaler().fit_transform(X), y
-
-
-def _digits(n=300):
-    X, y = load_digits(return_X_y=True)
-    return X[:n] / 16.0, y[:n]
-
-
-X_IRIS, Y_IRIS = _iris()
-X_DIGITS, Y_DIGITS = _digits()
-
-
-def _small(**params):
-    """A small, seeded classifier for fast tests."""
-    defaults = {"hidden_layer_sizes": (8,), "max_iter": 50, "random_state": 0}
-    defaults.update(params)
-    return ScratchMLPClassifier(**defaults)
-
-
-def _params(clf):
-    return [p.copy() for p in clf.coefs_ + clf.intercepts_]
-
 
 # ---------------------------------------------------------------- targets
 
@@ -159,17 +131,19 @@ def test_rejected_partial_fit_leaves_estimator_usable(solver):
 # --------------------------------------------------------------- probabilities
 
 
+def _iris_target(target):
+    if target == "binary":
+        return Y_IRIS == 1
+    if target == "multiclass":
+        return Y_IRIS
+    return np.c_[Y_IRIS == 0, X_IRIS[:, 1] > 0].astype(int)
+
+
 @ignore_convergence
 @pytest.mark.parametrize("target", ["binary", "multiclass", "multilabel"])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_predict_log_proba_is_log_of_predict_proba(target, dtype):
-    X = X_IRIS.astype(dtype)
-    if target == "binary":
-        y = Y_IRIS == 1
-    elif target == "multiclass":
-        y = Y_IRIS
-    else:
-        y = np.c_[Y_IRIS == 0, X_IRIS[:, 1] > 0].astype(int)
+    X, y = X_IRIS.astype(dtype), _iris_target(target)
     clf = _small(max_iter=30, learning_rate_init=0.01).fit(X, y)
     proba = clf.predict_proba(X)
     log_proba = clf.predict_log_proba(X)
@@ -186,13 +160,7 @@ def test_predict_log_proba_is_log_of_predict_proba(target, dtype):
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("how", ["huge_weights", "huge_inputs"])
 def test_saturated_probabilities_stay_finite(target, dtype, how):
-    X = X_IRIS.astype(dtype)
-    if target == "binary":
-        y = Y_IRIS == 1
-    elif target == "multiclass":
-        y = Y_IRIS
-    else:
-        y = np.c_[Y_IRIS == 0, X_IRIS[:, 1] > 0].astype(int)
+    X, y = X_IRIS.astype(dtype), _iris_target(target)
     clf = _small(solver="lbfgs", max_iter=50).fit(X, y)
     if how == "huge_weights":
         clf.coefs_ = [c * 1e4 for c in clf.coefs_]
@@ -272,64 +240,6 @@ def test_float32_fit_close_to_float64_fit():
     clf32 = _small(solver="adam", max_iter=5).fit(X.astype(np.float32), Y_DIGITS)
     for a, b in zip(clf32.coefs_, clf64.coefs_, strict=True):
         np.testing.assert_allclose(a, b, atol=1e-4)
-
-
-# ----------------------------------------------------------------- warm start
-
-
-@ignore_convergence
-@pytest.mark.parametrize("solver", STOCHASTIC)
-def test_warm_start_continues_training(solver):
-    max_iter = 10
-    clf = _small(solver=solver, max_iter=max_iter, warm_start=True)
-    clf.set_params(learning_rate_init=0.01)
-    clf.fit(X_IRIS, Y_IRIS)
-    first_curve = list(clf.loss_curve_)
-    first_t = clf.t_
-    after_first = _params(clf)
-    assert first_t == max_iter * len(Y_IRIS)
-    clf.fit(X_IRIS, Y_IRIS)
-    assert clf.n_iter_ == max_iter
-    assert clf.t_ == 2 * first_t
-    assert clf.loss_curve_[:max_iter] == first_curve
-    second = clf.loss_curve_[max_iter:]
-    assert len(second) == max_iter
-    # the second fit starts from where the first one stopped
-    assert second[0] < first_curve[0]
-    assert second[-1] < first_curve[-1]
-    # and it differs from a fresh fit with the same seed
-    fresh = clone(clf).set_params(warm_start=False).fit(X_IRIS, Y_IRIS)
-    assert not np.allclose(fresh.coefs_[0], clf.coefs_[0])
-    assert not np.allclose(after_first[0], clf.coefs_[0])
-
-
-@ignore_convergence
-def test_warm_start_lbfgs_starts_from_previous_solution():
-    clf = _small(solver="lbfgs", max_iter=20, warm_start=True).fit(X_IRIS, Y_IRIS)
-    first_loss = clf.loss_
-    clf.fit(X_IRIS, Y_IRIS)
-    assert clf.loss_curve_[0] < first_loss * 1.0001
-    assert clf.loss_ <= first_loss
-
-
-@ignore_convergence
-def test_warm_start_with_different_classes_raises():
-    clf = _small(max_iter=5, warm_start=True).fit(X_IRIS, Y_IRIS)
-    mask = Y_IRIS != 2
-    with pytest.raises(ValueError, match="warm_start can only be used"):
-        clf.fit(X_IRIS[mask], Y_IRIS[mask])
-
-
-@ignore_convergence
-@pytest.mark.parametrize("solver", SOLVERS)
-def test_warm_start_with_new_architecture_raises(solver):
-    clf = _small(solver=solver, max_iter=5, warm_start=True).fit(X_IRIS, Y_IRIS)
-    clf.set_params(hidden_layer_sizes=(8, 3))
-    with pytest.raises(ValueError, match="warm_start"):
-        clf.fit(X_IRIS, Y_IRIS)
-    # without warm_start the new architecture trains from scratch
-    clf.set_params(warm_start=False).fit(X_IRIS, Y_IRIS)
-    assert [c.shape for c in clf.coefs_] == [(4, 8), (8, 3), (3, 3)]
 
 
 # ----------------------------------------------------------------- partial_fit
@@ -425,255 +335,6 @@ def test_partial_fit_with_early_stopping_raises(solver):
         clf.partial_fit(X_IRIS, Y_IRIS, classes=[0, 1, 2])
 
 
-# ------------------------------------------------------ the flat parameter buffer
-
-
-@ignore_convergence
-@pytest.mark.parametrize("solver", SOLVERS)
-def test_coefs_and_intercepts_view_one_buffer(solver):
-    clf = _small(solver=solver, hidden_layer_sizes=(6, 5), max_iter=5)
-    clf.fit(X_IRIS, Y_IRIS)
-    arrays = clf.coefs_ + clf.intercepts_
-    base = clf.coefs_[0].base
-    assert base is not None
-    assert isinstance(base, np.ndarray)
-    assert base.ndim == 1
-    assert all(a.base is base for a in arrays)
-    assert base.size == sum(a.size for a in arrays)
-    # writing through a view changes what the model computes
-    before = clf.predict_proba(X_IRIS)
-    clf.intercepts_[-1][...] += np.array([5.0, 0.0, 0.0])
-    after = clf.predict_proba(X_IRIS)
-    assert np.all(after[:, 0] > before[:, 0])
-
-
-@ignore_convergence
-@pytest.mark.parametrize("solver", STOCHASTIC)
-@pytest.mark.parametrize("assignment", ["new_list", "item"])
-@pytest.mark.parametrize("continue_with", ["partial_fit", "warm_fit"])
-def test_assigned_weights_are_what_training_continues_from(
-    solver, assignment, continue_with
-):
-    clf = _small(
-        solver=solver,
-        max_iter=2,
-        learning_rate_init=1e-7,
-        momentum=0.0,
-        warm_start=continue_with == "warm_fit",
-    )
-    clf.fit(X_IRIS, Y_IRIS)
-    old = _params(clf)
-    rng = np.random.RandomState(42)
-    new_first = rng.uniform(-1, 1, clf.coefs_[0].shape)
-    if assignment == "new_list":
-        clf.coefs_ = [new_first, *(c * 2 for c in clf.coefs_[1:])]
-    else:
-        clf.coefs_[0] = new_first
-    expected = [np.array(c) for c in clf.coefs_] + [
-        np.array(b) for b in clf.intercepts_
-    ]
-    # predictions right after the assignment use the new weights
-    manual = _forward(expected, len(clf.coefs_), X_IRIS, clf.activation)
-    np.testing.assert_allclose(clf.predict_proba(X_IRIS), manual, rtol=1e-10)
-    if continue_with == "partial_fit":
-        clf.partial_fit(X_IRIS, Y_IRIS)
-    else:
-        clf.fit(X_IRIS, Y_IRIS)
-    for got, want in zip(_params(clf), expected, strict=True):
-        np.testing.assert_allclose(got, want, rtol=0, atol=1e-4)
-    assert not np.allclose(clf.coefs_[0], old[0], atol=1e-2)
-    assert not np.array_equal(clf.coefs_[0], new_first)  # it did train
-    # and the parameters are views of one buffer again
-    base = clf.coefs_[0].base
-    assert base is not None
-    assert all(a.base is base for a in clf.coefs_ + clf.intercepts_)
-
-
-def _forward(params, n_layers, X, activation):
-    coefs, intercepts = params[:n_layers], params[n_layers:]
-    act = {"relu": lambda z: np.maximum(z, 0), "tanh": np.tanh}[activation]
-    A = X
-    for i, (W, b) in enumerate(zip(coefs, intercepts, strict=True)):
-        A = A @ W + b
-        if i < n_layers - 1:
-            A = act(A)
-    A = np.exp(A - A.max(axis=1, keepdims=True))
-    return A / A.sum(axis=1, keepdims=True)
-
-
-@ignore_convergence
-@pytest.mark.parametrize("method", ["partial_fit", "fit"])
-@pytest.mark.parametrize("which", ["coefs", "intercepts"])
-def test_assigned_weights_of_wrong_shape_raise_clearly(method, which):
-    clf = _small(solver="adam", max_iter=2, warm_start=True).fit(X_IRIS, Y_IRIS)
-    if which == "coefs":
-        clf.coefs_ = [np.zeros((4, 7)), clf.coefs_[1]]
-        match = r"layer sizes \[4, 7, 3\]"
-    else:
-        clf.intercepts_ = [np.zeros(5), clf.intercepts_[1]]
-        match = r"intercepts_\[0\] has shape \(5,\)"
-    with pytest.raises(ValueError, match=match):
-        getattr(clf, method)(X_IRIS, Y_IRIS)
-
-
-@ignore_convergence
-def test_zeroed_weights_predict_the_output_bias():
-    clf = _small(solver="adam", max_iter=5).fit(X_IRIS, Y_IRIS)
-    clf.coefs_ = [c * 0 for c in clf.coefs_]
-    proba = clf.predict_proba(X_IRIS)
-    b = clf.intercepts_[-1]
-    expected = np.exp(b - b.max()) / np.exp(b - b.max()).sum()
-    np.testing.assert_allclose(proba, np.tile(expected, (len(X_IRIS), 1)))
-
-
-# -------------------------------------------------------------- early stopping
-
-
-@pytest.mark.parametrize("solver", STOCHASTIC)
-def test_early_stopping_restores_best_weights(solver, monkeypatch):
-    splits = []
-    real_split = skscratch._base.train_test_split
-
-    def recording_split(*arrays, **kwargs):
-        parts = real_split(*arrays, **kwargs)
-        splits.append(parts)
-        return parts
-
-    monkeypatch.setattr(skscratch._base, "train_test_split", recording_split)
-    clf = _small(
-        solver=solver,
-        hidden_layer_sizes=(10,),
-        learning_rate_init=0.05,
-        early_stopping=True,
-        validation_fraction=0.2,
-        n_iter_no_change=50,
-        max_iter=15,
-    )
-    with pytest.warns(ConvergenceWarning):
-        clf.fit(X_DIGITS, Y_DIGITS)
-    scores = clf.validation_scores_
-    assert len(scores) == clf.n_iter_ == 15
-    assert clf.best_validation_score_ == max(scores)
-    assert clf.best_loss_ is None
-    best_epoch = int(np.argmax(scores)) + 1
-    assert best_epoch < clf.n_iter_, "pick parameters whose best epoch is not last"
-    assert max(scores) > scores[-1]
-    # the restored weights score the best validation accuracy, not the last one
-    assert len(splits) == 1
-    X_val, Y_val = splits[0][1], splits[0][3]
-    y_val = clf.classes_[np.argmax(Y_val, axis=1)]
-    assert len(y_val) == 60
-    assert clf.score(X_val, y_val) == pytest.approx(clf.best_validation_score_)
-    # they are the weights reached after the best epoch
-    monkeypatch.setattr(skscratch._base, "train_test_split", real_split)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        at_best = clone(clf).set_params(max_iter=best_epoch).fit(X_DIGITS, Y_DIGITS)
-    for a, b in zip(_params(clf), _params(at_best), strict=True):
-        np.testing.assert_array_equal(a, b)
-
-
-@pytest.mark.reference
-@pytest.mark.parametrize(
-    "y",
-    [
-        np.c_[np.arange(10) % 2, np.arange(10) % 3 == 0].astype(int),
-        np.arange(10) % 2,
-    ],
-    ids=["multilabel", "binary"],
-)
-def test_early_stopping_validation_set_too_small(y):
-    clf = _small(early_stopping=True, validation_fraction=0.1)
-    with pytest.raises(ValueError) as excinfo:
-        clf.fit(X_IRIS[:10], y)
-    if y.ndim == 2:
-        # no stratification: the package's own check fires
-        assert "The validation set is too small" in str(excinfo.value)
-    # and scikit-learn refuses the same data
-    with pytest.raises(ValueError, match=re.escape(str(excinfo.value)[:20])):
-        MLPClassifier(early_stopping=True, validation_fraction=0.1).fit(X_IRIS[:10], y)
-
-
-@ignore_convergence
-def test_lbfgs_ignores_early_stopping_in_its_attributes():
-    # early stopping is documented as stochastic-only: with lbfgs no
-    # validation set is held out, so the validation attributes are None
-    clf = _small(solver="lbfgs", early_stopping=True, max_iter=20)
-    clf.fit(X_IRIS, Y_IRIS)
-    plain = _small(solver="lbfgs", max_iter=20).fit(X_IRIS, Y_IRIS)
-    for a, b in zip(_params(clf), _params(plain), strict=True):
-        np.testing.assert_array_equal(a, b)
-    assert clf.best_loss_ == pytest.approx(min(clf.loss_curve_))
-    assert clf.validation_scores_ is None
-    assert clf.best_validation_score_ is None
-
-
-# -------------------------------------------------------- stopping criteria
-
-
-@pytest.mark.parametrize("solver", STOCHASTIC)
-@pytest.mark.parametrize("n_iter_no_change", [1, 3, 5])
-def test_large_tol_stops_after_n_iter_no_change(solver, n_iter_no_change):
-    params = {
-        "solver": solver,
-        "tol": 10.0,
-        "n_iter_no_change": n_iter_no_change,
-        "max_iter": 100,
-        "hidden_layer_sizes": (8,),
-        "random_state": 0,
-    }
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", ConvergenceWarning)
-        clf = ScratchMLPClassifier(**params).fit(X_IRIS, Y_IRIS)
-        ref = MLPClassifier(**params).fit(X_IRIS, Y_IRIS)
-    # the first epoch always improves on an infinite best loss; then
-    # n_iter_no_change + 1 epochs without improvement trigger the stop
-    assert clf.n_iter_ == n_iter_no_change + 2
-    assert clf.n_iter_ == ref.n_iter_
-    assert len(clf.loss_curve_) == clf.n_iter_
-
-
-@ignore_convergence
-def test_adaptive_learning_rate_keeps_going_and_decreases(capsys):
-    params = {
-        "solver": "sgd",
-        "learning_rate": "adaptive",
-        "tol": 10.0,
-        "n_iter_no_change": 1,
-        "max_iter": 100,
-        "verbose": True,
-    }
-    clf = _small(**params).fit(X_IRIS, Y_IRIS)
-    out = capsys.readouterr().out
-    rates = [float(r) for r in re.findall(r"Setting learning rate to (\S+)", out)]
-    assert len(rates) >= 3
-    np.testing.assert_allclose(rates[0], 0.001 / 5, rtol=1e-3)
-    for previous, current in itertools.pairwise(rates):
-        assert current == pytest.approx(previous / 5, rel=1e-2, abs=1e-6)
-    assert "Learning rate too small. Stopping." in out
-    # it trained longer than a constant rate would have
-    constant = _small(**{**params, "learning_rate": "constant"}).fit(X_IRIS, Y_IRIS)
-    capsys.readouterr()
-    assert clf.n_iter_ > constant.n_iter_ == 3
-
-
-@pytest.mark.parametrize("solver", STOCHASTIC)
-def test_batch_size_larger_than_n_samples_is_clipped(solver):
-    clf = _small(solver=solver, batch_size=1000, max_iter=5)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        with pytest.warns(UserWarning, match="It is going to be clipped"):
-            clf.fit(X_IRIS, Y_IRIS)
-    assert clf.n_iter_ == 5
-    assert np.isfinite(clf.predict_proba(X_IRIS)).all()
-    # clipped to one full batch: the same as batch_size=n_samples
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        full = _small(solver=solver, batch_size=len(Y_IRIS), max_iter=5)
-        full.fit(X_IRIS, Y_IRIS)
-    np.testing.assert_allclose(clf.loss_curve_, full.loss_curve_, rtol=1e-12)
-
-
 # -------------------------------------------------------------------- XOR
 
 
@@ -693,43 +354,6 @@ def test_learns_xor(random_state):
     assert clf.score(X, y) == 1.0
     proba = clf.predict_proba(X)
     assert np.all(proba[np.arange(4), y] > 0.5)
-
-
-# ----------------------------------------------------------- KeyboardInterrupt
-
-
-@pytest.mark.parametrize("solver", STOCHASTIC)
-@pytest.mark.parametrize("when", ["before_epoch", "after_epoch"])
-def test_keyboard_interrupt_keeps_last_complete_epoch(solver, when, monkeypatch):
-    params = {"solver": solver, "learning_rate_init": 0.01}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        two_epochs = _small(max_iter=2, **params).fit(X_DIGITS, Y_DIGITS)
-
-    real_run_epoch = skscratch._base.run_epoch
-    calls = []
-
-    def interrupting_run_epoch(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 3:
-            if when == "after_epoch":
-                real_run_epoch(*args, **kwargs)  # the weights move, then ^C
-            raise KeyboardInterrupt
-        return real_run_epoch(*args, **kwargs)
-
-    monkeypatch.setattr(skscratch._base, "run_epoch", interrupting_run_epoch)
-    clf = _small(max_iter=10, **params)
-    with pytest.warns(UserWarning, match="Training interrupted by user."):
-        clf.fit(X_DIGITS, Y_DIGITS)
-    assert len(calls) == 3
-    assert clf.n_iter_ == 2
-    assert len(clf.loss_curve_) == 2
-    assert clf.loss_curve_ == two_epochs.loss_curve_
-    for a, b in zip(_params(clf), _params(two_epochs), strict=True):
-        np.testing.assert_array_equal(a, b)
-    proba = clf.predict_proba(X_DIGITS)
-    assert np.isfinite(proba).all()
-    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
 
 
 # ------------------------------------------------------ scikit-learn ecosystem
@@ -855,110 +479,3 @@ def test_metadata_routing_requires_request():
         )
         with pytest.raises(ValueError, match="sample_weight"):
             pipe.fit(X_IRIS, Y_IRIS, sample_weight=w)
-
-
-# ---------------------------------------------------------------- validation
-
-
-@pytest.mark.parametrize(
-    ("param", "value"),
-    [
-        ("alpha", -1.0),
-        ("solver", "newton"),
-        ("activation", "swish"),
-        ("validation_fraction", 1.0),
-        ("momentum", 2),
-        ("max_iter", 0),
-        ("learning_rate", "cyclic"),
-        ("learning_rate_init", 0.0),
-        ("batch_size", 0),
-        ("beta_1", 1.0),
-        ("n_iter_no_change", 0),
-        ("shuffle", "yes"),
-    ],
-)
-def test_invalid_hyperparameters_raise(param, value):
-    clf = ScratchMLPClassifier(**{param: value})
-    with pytest.raises(InvalidParameterError, match=f"'{param}' parameter"):
-        clf.fit(X_IRIS, Y_IRIS)
-    assert issubclass(InvalidParameterError, ValueError)
-    assert not hasattr(clf, "coefs_")
-
-
-@pytest.mark.parametrize("sizes", [(0,), (5, 0), (-1,), 0])
-def test_non_positive_hidden_layer_sizes_raise(sizes):
-    with pytest.raises(ValueError, match="hidden_layer_sizes"):
-        ScratchMLPClassifier(hidden_layer_sizes=sizes).fit(X_IRIS, Y_IRIS)
-
-
-@pytest.mark.parametrize(
-    ("sample_weight", "match"),
-    [
-        (np.ones(len(Y_IRIS) - 1), "sample_weight"),
-        (np.r_[-1.0, np.ones(len(Y_IRIS) - 1)], "(?i)negative"),
-        (np.zeros(len(Y_IRIS)), "non-zero|positive"),
-    ],
-    ids=["wrong_length", "negative", "all_zero"],
-)
-@pytest.mark.parametrize("solver", SOLVERS)
-def test_invalid_sample_weight_raises(sample_weight, match, solver):
-    with pytest.raises(ValueError, match=match):
-        _small(solver=solver).fit(X_IRIS, Y_IRIS, sample_weight=sample_weight)
-
-
-@ignore_convergence
-def test_integer_sample_weight_equals_repeated_rows():
-    w = np.random.RandomState(0).randint(0, 4, len(Y_IRIS))
-    params = {"solver": "lbfgs", "max_iter": 30, "hidden_layer_sizes": (5,)}
-    weighted = _small(**params).fit(X_IRIS, Y_IRIS, sample_weight=w)
-    repeated = _small(**params).fit(np.repeat(X_IRIS, w, axis=0), np.repeat(Y_IRIS, w))
-    np.testing.assert_allclose(
-        weighted.predict_proba(X_IRIS), repeated.predict_proba(X_IRIS), rtol=1e-5
-    )
-    assert weighted.loss_ == pytest.approx(repeated.loss_, rel=1e-6)
-    # weights that are not all one do change the solution
-    unweighted = _small(**params).fit(X_IRIS, Y_IRIS)
-    assert not np.allclose(
-        unweighted.predict_proba(X_IRIS), weighted.predict_proba(X_IRIS), rtol=1e-3
-    )
-
-
-@ignore_convergence
-@pytest.mark.parametrize("solver", SOLVERS)
-@pytest.mark.parametrize("shuffle", [True, False])
-@pytest.mark.parametrize("early_stopping", [False, True])
-@pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_inputs_are_not_modified(solver, shuffle, early_stopping, dtype):
-    X = np.ascontiguousarray(X_DIGITS[:150], dtype=dtype)
-    y = Y_DIGITS[:150].copy()
-    sw = np.random.RandomState(0).uniform(0.5, 2.0, len(y)).astype(dtype)
-    X0, y0, sw0 = X.copy(), y.copy(), sw.copy()
-    clf = _small(
-        solver=solver,
-        shuffle=shuffle,
-        early_stopping=early_stopping,
-        max_iter=3,
-        batch_size=32,
-    )
-    clf.fit(X, y, sample_weight=sw)
-    clf.predict(X)
-    clf.predict_proba(X)
-    clf.predict_log_proba(X)
-    clf.score(X, y, sample_weight=sw)
-    if solver != "lbfgs" and not early_stopping:
-        clf.partial_fit(X, y, sample_weight=sw)
-    np.testing.assert_array_equal(X, X0)
-    np.testing.assert_array_equal(y, y0)
-    np.testing.assert_array_equal(sw, sw0)
-
-
-@ignore_convergence
-def test_zero_weight_batches_are_skipped():
-    # a whole mini-batch with zero weight carries no information
-    X, y = X_IRIS, Y_IRIS
-    w = np.ones(len(y))
-    w[:50] = 0.0
-    clf = _small(solver="sgd", shuffle=False, batch_size=50, max_iter=3)
-    clf.fit(X, y, sample_weight=w)
-    assert all(np.isfinite(clf.loss_curve_))
-    assert np.isfinite(clf.predict_proba(X)).all()

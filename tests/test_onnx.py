@@ -11,20 +11,14 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skscratch import ScratchMLPClassifier, ScratchMLPRegressor
+from skscratch._core.activations import ACTIVATIONS as CORE_ACTIVATIONS
+from skscratch._core.losses import OUTPUTS
 from skscratch.onnx import register_skl2onnx, to_onnx
+from skscratch.onnx._lowering import HIDDEN, OUTPUT
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
-ACTIVATIONS = [
-    "identity",
-    "logistic",
-    "tanh",
-    "relu",
-    "leaky_relu",
-    "elu",
-    "gelu",
-    "softplus",
-]
+ACTIVATIONS = list(CORE_ACTIVATIONS)
 DTYPES = [np.float32, np.float64]
 ATOL = {np.float32: 1e-5, np.float64: 1e-12}
 
@@ -278,3 +272,8 @@ def test_skl2onnx_default_zipmap(skl2onnx):
     np.testing.assert_array_equal(label, clf.predict(X32))
     expected = clf.predict_proba(X32)[0]
     assert maps[0] == pytest.approx({"no": expected[0], "yes": expected[1]}, abs=1e-5)
+
+
+def test_lowering_tables_are_keyed_like_the_core_registries():
+    assert list(HIDDEN) == list(CORE_ACTIVATIONS)
+    assert set(OUTPUT) == set(OUTPUTS)

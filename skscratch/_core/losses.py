@@ -25,6 +25,9 @@ gradient equal to its values bit for bit, and so L-BFGS, whose line search
 reads the loss, follows scikit-learn's iterates over whole runs.
 """
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import numpy as np
 from scipy.special import expit, xlogy
 
@@ -157,8 +160,8 @@ def squared_error(P, Y, sw, work, spare):
 
     Its gradient with respect to :math:`Z = P` is the residual :math:`P - Y`.
     (scikit-learn reports this loss divided by the number of outputs while
-    stepping along the gradient of the sum; :func:`output_layer` reports it
-    the same way.)
+    stepping along the gradient of the sum; its record in :data:`OUTPUTS`
+    says so, and :func:`output_layer` reports it the same way.)
 
     Parameters
     ----------
@@ -180,6 +183,21 @@ def squared_error(P, Y, sw, work, spare):
     return 0.5 * _sample_mean(work, sw).sum()
 
 
+def exp_bound(dtype):
+    r"""Return the largest logit :func:`exp` takes, half the log of the largest float.
+
+    Parameters
+    ----------
+    dtype : numpy dtype
+        Floating dtype of the logits.
+
+    Returns
+    -------
+    bound : float
+    """
+    return 0.5 * np.log(np.finfo(dtype).max)
+
+
 def exp(Z, row):
     r"""Apply the exponential (the inverse of the log link), in place.
 
@@ -196,7 +214,7 @@ def exp(Z, row):
     row : ndarray of shape (n_samples, 1)
         Scratch space (unused).
     """
-    bound = 0.5 * np.log(np.finfo(Z.dtype).max)
+    bound = exp_bound(Z.dtype)
     np.clip(Z, -bound, bound, out=Z)
     np.exp(Z, out=Z)
 
@@ -232,12 +250,58 @@ def poisson_deviance(P, Y, sw, work, spare):
     return _sample_mean(work, sw).sum()
 
 
-#: output activation name -> (in-place activation, loss of P and Y).
+@dataclass(frozen=True)
+class OutputLayer:
+    r"""An output activation paired with its canonical loss.
+
+    For every pair the output delta is the residual :math:`P - Y`, weighted
+    by the sample weights (see :func:`output_layer`), so a record needs only
+    the two functions below.
+
+    Parameters
+    ----------
+    activation : callable
+        ``activation(Z, row)`` turns logits into predictions in place: the
+        inverse link of the model (``row`` is scratch of shape
+        ``(n_samples, 1)``).
+    loss : callable
+        ``loss(P, Y, sw, work, spare)`` returns the loss of the predictions
+        for the targets, weighted by the sample weights ``sw`` (or None);
+        ``work`` and ``spare`` are scratch arrays shaped like ``P``.
+    reports_output_mean : bool, default=False
+        Whether the reported loss is the mean over the outputs rather than
+        their sum (scikit-learn's squared error), while the delta stays the
+        gradient of the sum.
+    """
+
+    activation: Callable
+    loss: Callable
+    reports_output_mean: bool = False
+
+    def inverse_link(self, Z):
+        """Turn output logits into predictions, in place, and return them.
+
+        Parameters
+        ----------
+        Z : ndarray of shape (n_samples, n_outputs)
+            Logits, overwritten.
+
+        Returns
+        -------
+        P : ndarray of shape (n_samples, n_outputs)
+            ``Z`` itself, now the predictions.
+        """
+        self.activation(Z, np.empty((Z.shape[0], 1), Z.dtype))
+        return Z
+
+
+#: output activation name -> its record; the estimators and the ONNX export
+#: read the names and the inverse links from here.
 OUTPUTS = {
-    "softmax": (softmax, log_loss_softmax),
-    "logistic": (logistic, log_loss_logistic),
-    "identity": (identity, squared_error),
-    "exp": (exp, poisson_deviance),
+    "softmax": OutputLayer(softmax, log_loss_softmax),
+    "logistic": OutputLayer(logistic, log_loss_logistic),
+    "identity": OutputLayer(identity, squared_error, reports_output_mean=True),
+    "exp": OutputLayer(exp, poisson_deviance),
 }
 
 
@@ -277,10 +341,10 @@ def output_layer(name, Z, Y, sw, delta, work, row, report=True):
     loss : float
         Weighted mean loss of the batch (without any penalty).
     """
-    activate, loss_fn = OUTPUTS[name]
-    activate(Z, row)
-    loss = loss_fn(Z, Y, sw, work, delta)
-    if report and name == "identity":
+    layer = OUTPUTS[name]
+    layer.activation(Z, row)
+    loss = layer.loss(Z, Y, sw, work, delta)
+    if report and layer.reports_output_mean:
         loss /= Z.shape[1]
     np.subtract(Z, Y, out=delta)
     if sw is not None:

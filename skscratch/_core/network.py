@@ -99,6 +99,52 @@ def split_flat(theta, layer_units):
     return coefs, intercepts
 
 
+def flatten(coefs, intercepts):
+    """Copy per-layer arrays into a new flat buffer (weights first, then biases).
+
+    Parameters
+    ----------
+    coefs, intercepts : list of array-like
+        Weights and biases of each layer.
+
+    Returns
+    -------
+    theta : ndarray of shape (n_params,)
+        In their common float dtype (float64 for any other).
+    """
+    dtype = np.result_type(*coefs, *intercepts)
+    if dtype not in (np.float32, np.float64):
+        dtype = np.float64
+    parts = [np.asarray(a, dtype=dtype).ravel() for a in [*coefs, *intercepts]]
+    return np.concatenate(parts)
+
+
+def views_intact(arrays, views):
+    """Return True when each array in ``arrays`` *is* the matching view's memory.
+
+    Parameters
+    ----------
+    arrays : list
+        Arrays as found on an estimator (perhaps replaced by a user).
+    views : list of ndarray
+        The views of the flat buffer they should be.
+
+    Returns
+    -------
+    intact : bool
+    """
+    if len(arrays) != len(views):
+        return False
+    for a, v in zip(arrays, views, strict=True):
+        if not isinstance(a, np.ndarray) or a.base is not v.base:
+            return False
+        if a.shape != v.shape or a.strides != v.strides or a.dtype != v.dtype:
+            return False
+        if a.__array_interface__["data"][0] != v.__array_interface__["data"][0]:
+            return False
+    return True
+
+
 @dataclass
 class Network:
     """A multi-layer perceptron whose parameters live in one flat buffer.
@@ -201,6 +247,31 @@ def he_normal(layer_units, rng, dtype):
     for a, b, shape in coef_spans:
         theta[a:b] = rng.normal(0.0, np.sqrt(2.0 / shape[0]), shape).ravel()
     return theta
+
+
+def initial_parameters(layer_units, init, activations, rng, dtype):
+    """Draw a new network's flat parameters.
+
+    Parameters
+    ----------
+    layer_units : sequence of int
+        Units per layer.
+    init : {'glorot', 'he'}
+        :func:`glorot_uniform` or :func:`he_normal`.
+    activations : sequence of str
+        One activation name per weight matrix (for Glorot's bounds).
+    rng : numpy.random.RandomState
+        Source of randomness.
+    dtype : numpy dtype
+        Floating dtype of the buffer.
+
+    Returns
+    -------
+    theta : ndarray of shape (n_params,)
+    """
+    if init == "he":
+        return he_normal(layer_units, rng, dtype)
+    return glorot_uniform(layer_units, activations, rng, dtype)
 
 
 @dataclass(frozen=True)

@@ -2,13 +2,84 @@
 
 Each optimizer owns its state (velocities, moment estimates) as flat vectors
 of the same layout as the parameters, plus one scratch vector, so a step is a
-handful of whole-network vectorised operations that allocate nothing.
+handful of whole-network vectorised operations that allocate nothing. Every
+optimizer follows :class:`Optimizer`; decoupled weight decay and gradient
+clipping wrap any of them (as links of a chain wrap a transform in optax).
+:data:`OPTIMIZERS` is the one list of solvers: the estimators' options, their
+error texts and the types a saved model may hold all derive from it.
 """
+
+import inspect
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 import numpy as np
 
 
-class SGD:
+class Optimizer(Protocol):
+    """What the training loop needs of an optimizer.
+
+    Attributes
+    ----------
+    learning_rate : float
+        Learning rate of the next step (reported in verbose output).
+    n_params : int
+        Length of the parameter vector the state is sized for.
+    """
+
+    learning_rate: float
+
+    @property
+    def n_params(self) -> int:
+        """Length of the parameter vector the state is sized for."""
+        ...
+
+    def step(self, theta: np.ndarray, grad: np.ndarray) -> None:
+        """Update ``theta`` in place from the gradient ``grad``."""
+        ...
+
+    def end_epoch(self, samples_seen: int) -> None:
+        """Advance the learning-rate schedule after an epoch."""
+        ...
+
+    def on_plateau(self) -> bool:
+        """Let the schedule react to stalled training; True if it lowered the rate."""
+        ...
+
+
+class _Stateful:
+    """Shared plumbing: a learning rate that stays put, and a scratch vector."""
+
+    learning_rate: float
+    _scratch: np.ndarray
+
+    @property
+    def n_params(self):
+        """Length of the parameter vector the state is sized for."""
+        return self._scratch.size
+
+    def end_epoch(self, samples_seen):
+        """Do nothing: the learning rate stays as it is.
+
+        Parameters
+        ----------
+        samples_seen : int
+            Samples seen since training started (unused).
+        """
+
+    def on_plateau(self):
+        """Return False: a constant learning rate has nothing to lower.
+
+        Returns
+        -------
+        lowered : bool
+        """
+        return False
+
+
+class SGD(_Stateful):
     r"""Stochastic gradient descent with optional (Nesterov) momentum.
 
     With learning rate :math:`\eta`, momentum :math:`\mu` and gradient
@@ -92,14 +163,15 @@ class SGD:
             )
 
     def on_plateau(self):
-        """Decide what to do when training stalls; return True to keep going.
+        """Lower the learning rate when training stalls, if the schedule says so.
 
-        Only the 'adaptive' schedule keeps going: it divides the learning rate
-        by 5, until the rate falls to 1e-6 or below.
+        Only the 'adaptive' schedule reacts: it divides the learning rate by
+        5, until the rate falls to 1e-6 or below.
 
         Returns
         -------
-        keep_going : bool
+        lowered : bool
+            Whether the learning rate was lowered.
         """
         if self.schedule != "adaptive" or self.learning_rate <= 1e-6:
             return False
@@ -107,7 +179,7 @@ class SGD:
         return True
 
 
-class Adam:
+class Adam(_Stateful):
     r"""Adam: steps scaled by running estimates of the gradient's moments.
 
     With :math:`t` the number of steps taken so far (including this one),
@@ -174,26 +246,8 @@ class Adam:
         s *= lr
         theta -= s
 
-    def end_epoch(self, samples_seen):
-        """Do nothing: Adam keeps its learning rate.
 
-        Parameters
-        ----------
-        samples_seen : int
-            Samples seen since training started (unused).
-        """
-
-    def on_plateau(self):
-        """Return False: Adam stops when training stalls.
-
-        Returns
-        -------
-        keep_going : bool
-        """
-        return False
-
-
-class RMSprop:
+class RMSprop(_Stateful):
     r"""RMSprop: steps divided by a running root mean square of the gradient.
 
     .. math::
@@ -247,55 +301,77 @@ class RMSprop:
         s *= self.learning_rate
         theta -= s
 
-    end_epoch = Adam.end_epoch
-    on_plateau = Adam.on_plateau
+
+class _Wrapper:
+    """An optimizer around another: it shares the inner one's schedule."""
+
+    def __init__(self, inner):
+        self.inner = inner
+
+    @property
+    def learning_rate(self):
+        """Learning rate of the inner optimizer."""
+        return self.inner.learning_rate
+
+    @learning_rate.setter
+    def learning_rate(self, value):
+        self.inner.learning_rate = value
+
+    @property
+    def n_params(self):
+        """Length of the parameter vector the inner state is sized for."""
+        return self.inner.n_params
+
+    def end_epoch(self, samples_seen):
+        """Advance the inner optimizer's schedule.
+
+        Parameters
+        ----------
+        samples_seen : int
+            Samples seen since training started.
+        """
+        self.inner.end_epoch(samples_seen)
+
+    def on_plateau(self):
+        """Let the inner optimizer's schedule react to stalled training.
+
+        Returns
+        -------
+        lowered : bool
+            Whether the learning rate was lowered.
+        """
+        return self.inner.on_plateau()
 
 
-class AdamW(Adam):
-    r"""Adam with decoupled weight decay (Loshchilov and Hutter, 2019).
+class DecoupledWeightDecay(_Wrapper):
+    r"""Shrink the weights before every step of another optimizer.
 
-    Before each Adam step the weights (not the biases) shrink towards zero,
+    Before each step the weights (not the biases) shrink towards zero,
 
     .. math:: W \leftarrow (1 - \eta \lambda) W,
 
-    instead of an L2 term entering the gradient, where Adam's scaling would
-    weaken it for weights with large gradients.
+    with :math:`\eta` the inner optimizer's learning rate, instead of an L2
+    term entering the gradient, where an adaptive optimizer's scaling would
+    weaken it for weights with large gradients (Loshchilov and Hutter, 2019).
+    Around :class:`Adam` this is AdamW.
 
     Parameters
     ----------
-    n_params : int
-        Length of the parameter vector.
-    dtype : numpy dtype
-        Floating dtype of the parameters.
-    learning_rate_init : float
-        Learning rate :math:`\eta`.
-    beta_1, beta_2 : float
-        Decay rates of the moment estimates, in [0, 1).
-    epsilon : float
-        Added to :math:`\sqrt{v}` so the division is always safe.
+    inner : Optimizer
+        The optimizer whose steps follow the decay.
     weight_decay : float
         Decay rate :math:`\lambda`.
     n_coef : int
         Number of weights: the first ``n_coef`` entries of the parameters.
     """
 
-    def __init__(
-        self,
-        n_params,
-        dtype,
-        learning_rate_init,
-        beta_1,
-        beta_2,
-        epsilon,
-        weight_decay,
-        n_coef,
-    ):
-        super().__init__(n_params, dtype, learning_rate_init, beta_1, beta_2, epsilon)
+    def __init__(self, inner, weight_decay, n_coef):
+        super().__init__(inner)
         self.weight_decay = weight_decay
         self.n_coef = n_coef
 
     def step(self, theta, grad):
-        """Decay the weights, then take one Adam step, in place.
+        """Decay the weights, then take the inner optimizer's step, in place.
 
         Parameters
         ----------
@@ -305,55 +381,130 @@ class AdamW(Adam):
             Gradient of the loss (without penalty) at ``theta``.
         """
         if self.weight_decay:
-            theta[: self.n_coef] *= 1.0 - self.learning_rate * self.weight_decay
-        super().step(theta, grad)
+            theta[: self.n_coef] *= 1.0 - self.inner.learning_rate * self.weight_decay
+        self.inner.step(theta, grad)
 
 
-def make_optimizer(solver, n_params, dtype, params, n_coef):
-    """Build the optimizer of a stochastic solver.
+def clip_gradient_norm(grad, max_norm):
+    r"""Rescale ``grad`` in place so that its Euclidean norm is at most ``max_norm``.
+
+    .. math:: g \leftarrow g \cdot \min\left(1, \frac{c}{\lVert g \rVert_2}\right)
+
+    The direction is kept; only an unusually long step is shortened, which
+    guards against the occasional exploding gradient.
 
     Parameters
     ----------
-    solver : {'sgd', 'adam', 'rmsprop', 'adamw'}
-        Solver name.
+    grad : ndarray of shape (n_params,)
+        Gradient of the whole network, flat; updated in place.
+    max_norm : float
+        Largest norm :math:`c` allowed.
+    """
+    norm = math.sqrt(float(grad @ grad))
+    if norm > max_norm:
+        grad *= max_norm / norm
+
+
+class ClipGradientNorm(_Wrapper):
+    """Clip every gradient to a largest Euclidean norm before another optimizer.
+
+    See :func:`clip_gradient_norm`.
+
+    Parameters
+    ----------
+    inner : Optimizer
+        The optimizer that takes the clipped steps.
+    max_norm : float
+        Largest norm allowed.
+    """
+
+    def __init__(self, inner, max_norm):
+        super().__init__(inner)
+        self.max_norm = max_norm
+
+    def step(self, theta, grad):
+        """Clip ``grad`` in place, then take the inner optimizer's step.
+
+        Parameters
+        ----------
+        theta : ndarray of shape (n_params,)
+            Parameters, overwritten.
+        grad : ndarray of shape (n_params,)
+            Gradient of the loss at ``theta``; clipped in place.
+        """
+        clip_gradient_norm(grad, self.max_norm)
+        self.inner.step(theta, grad)
+
+
+def adamw(
+    n_params, dtype, learning_rate_init, beta_1, beta_2, epsilon, weight_decay, n_coef
+):
+    """Build AdamW: :class:`Adam` wrapped in :class:`DecoupledWeightDecay`.
+
+    Parameters
+    ----------
     n_params : int
         Length of the parameter vector.
     dtype : numpy dtype
         Floating dtype of the parameters.
-    params : dict
-        Estimator hyper-parameters (learning_rate_init, learning_rate,
-        momentum, nesterovs_momentum, power_t, beta_1, beta_2, epsilon,
-        alpha). RMSprop uses ``beta_2`` as its decay rate; AdamW uses
-        ``alpha`` as its weight decay.
+    learning_rate_init : float
+        Learning rate.
+    beta_1, beta_2 : float
+        Decay rates of the moment estimates, in [0, 1).
+    epsilon : float
+        Added to the root of the second moment so the division is always safe.
+    weight_decay : float
+        Decay rate of the weights.
     n_coef : int
         Number of weights (the leading part of the parameter vector).
 
     Returns
     -------
-    optimizer : SGD, Adam, RMSprop or AdamW
+    optimizer : DecoupledWeightDecay
     """
-    lr, eps = params["learning_rate_init"], params["epsilon"]
-    if solver == "sgd":
-        return SGD(
-            n_params,
-            dtype,
-            lr,
-            params["learning_rate"],
-            params["momentum"],
-            params["nesterovs_momentum"],
-            params["power_t"],
-        )
-    if solver == "rmsprop":
-        return RMSprop(n_params, dtype, lr, params["beta_2"], eps)
-    if solver == "adamw":
-        return AdamW(
-            n_params,
-            dtype,
-            lr,
-            params["beta_1"],
-            params["beta_2"],
-            eps,
-            params["alpha"],
-            n_coef,
-        )
-    return Adam(n_params, dtype, lr, params["beta_1"], params["beta_2"], eps)
+    adam = Adam(n_params, dtype, learning_rate_init, beta_1, beta_2, epsilon)
+    return DecoupledWeightDecay(adam, weight_decay, n_coef)
+
+
+@dataclass(frozen=True)
+class Solver:
+    """A stochastic solver: how its optimizer is built, and what it is made of.
+
+    Parameters
+    ----------
+    build : callable
+        ``build(n_params, dtype, *arguments)`` returns the optimizer.
+    types : tuple of type
+        Every class a built optimizer is made of (what a saved model holds).
+    decays_weights : bool, default=False
+        Whether the optimizer shrinks the weights itself, in place of a
+        penalty term in the loss.
+    """
+
+    build: Callable[..., Any]
+    types: tuple
+    decays_weights: bool = False
+
+    @property
+    def arguments(self):
+        """Names of the arguments ``build`` takes after ``n_params, dtype``."""
+        return tuple(inspect.signature(self.build).parameters)[2:]
+
+
+#: solver name -> Solver. The order is the order solvers are listed in.
+OPTIMIZERS = {
+    "sgd": Solver(SGD, (SGD,)),
+    "adam": Solver(Adam, (Adam,)),
+    "rmsprop": Solver(RMSprop, (RMSprop,)),
+    "adamw": Solver(adamw, (Adam, DecoupledWeightDecay), decays_weights=True),
+}
+
+
+def saved_types():
+    """Return every optimizer class a fitted model may hold, each once.
+
+    Returns
+    -------
+    types : list of type
+    """
+    return list(dict.fromkeys(t for s in OPTIMIZERS.values() for t in s.types))

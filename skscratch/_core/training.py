@@ -43,29 +43,7 @@ def _gather_batch(X, Y, sw, start, stop, order, ws):
     return Xb, Yb, swb
 
 
-def clip_gradient_norm(grad, max_norm):
-    r"""Rescale ``grad`` in place so that its Euclidean norm is at most ``max_norm``.
-
-    .. math:: g \leftarrow g \cdot \min\left(1, \frac{c}{\lVert g \rVert_2}\right)
-
-    The direction is kept; only an unusually long step is shortened, which
-    guards against the occasional exploding gradient.
-
-    Parameters
-    ----------
-    grad : ndarray of shape (n_params,)
-        Gradient of the whole network, flat; updated in place.
-    max_norm : float
-        Largest norm :math:`c` allowed.
-    """
-    norm = math.sqrt(float(grad @ grad))
-    if norm > max_norm:
-        grad *= max_norm / norm
-
-
-def run_epoch(
-    net, optimizer, X, Y, sw, penalty, batch_size, order, ws, max_grad_norm=None
-):
+def run_epoch(net, optimizer, X, Y, sw, penalty, batch_size, order, ws):
     """Make one pass over the data, one optimizer step per mini-batch.
 
     A batch whose sample weights sum to zero carries no information: it is
@@ -76,8 +54,8 @@ def run_epoch(
     ----------
     net : Network
         Trained in place.
-    optimizer : SGD or Adam
-        Updates ``net.theta`` in place.
+    optimizer : Optimizer
+        Updates ``net.theta`` in place (see :mod:`skscratch._core.optimizers`).
     X : ndarray or sparse matrix of shape (n_samples, n_features)
     Y : ndarray of shape (n_samples, n_outputs)
         Targets, in the network's dtype.
@@ -91,8 +69,6 @@ def run_epoch(
         Row permutation to visit; None visits rows in order.
     ws : Workspace
         Buffers for ``batch_size`` rows.
-    max_grad_norm : float or None, default=None
-        Clip each batch gradient to this Euclidean norm; None never clips.
 
     Returns
     -------
@@ -113,8 +89,6 @@ def run_epoch(
             continue
         if not math.isfinite(batch_loss):
             raise Diverged(f"non-finite loss {batch_loss} in the batch at row {start}")
-        if max_grad_norm is not None:
-            clip_gradient_norm(ws.grad, max_grad_norm)
         optimizer.step(net.theta, ws.grad)
         total += batch_loss * (stop - start)
     return total / n_samples
@@ -140,54 +114,6 @@ def make_workspace(net, X, batch_size, shuffle, rng=None):
     """
     gather = X.shape[1] if shuffle and not sp.issparse(X) else None
     return Workspace(net, batch_size, gather, rng)
-
-
-class Plateau:
-    """Count consecutive epochs without an improvement of at least ``tol``.
-
-    A value improves on the best so far when it beats it by ``tol``; the
-    counter restarts at every such improvement.
-
-    Parameters
-    ----------
-    tol : float
-        Smallest change that counts as an improvement.
-    higher_is_better : bool
-        True for scores, False for losses.
-    best : float, optional
-        Best value so far; defaults to the worst possible one.
-    count : int, default=0
-        Epochs without improvement so far (to resume a count across fits).
-    """
-
-    def __init__(self, tol, higher_is_better, best=None, count=0):
-        self.tol = tol
-        self.sign = 1.0 if higher_is_better else -1.0
-        self.best = -np.inf if best is None else self.sign * best
-        self.count = count
-
-    def update(self, value):
-        """Record an epoch's value; return True when it is a new best.
-
-        Parameters
-        ----------
-        value : float
-
-        Returns
-        -------
-        is_best : bool
-        """
-        v = self.sign * value
-        self.count = self.count + 1 if v < self.best + self.tol else 0
-        if v > self.best:
-            self.best = v
-            return True
-        return False
-
-    @property
-    def best_value(self):
-        """Best value seen, in its original sign."""
-        return self.sign * self.best
 
 
 def full_batch_loss(net, X, Y, sw, penalty):

@@ -1,0 +1,81 @@
+"""Saved models predict and train on bit-identically."""
+
+import pickle
+
+import joblib
+import numpy as np
+import pytest
+from _reliability_support import (
+    KINDS,
+    SOLVERS,
+    STOCHASTIC,
+    X,
+    Y,
+    _assert_params_equal,
+    _make,
+    _outputs,
+    _params,
+    ignore_convergence,
+)
+
+# =========================================================== 4. persistence
+
+
+def _round_trip(est, how, tmp_path):
+    if how == "pickle":
+        return pickle.loads(pickle.dumps(est))
+    path = tmp_path / "model"
+    if how == "joblib":
+        joblib.dump(est, path)
+        return joblib.load(path)
+    raise AssertionError(how)
+
+
+@ignore_convergence
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("solver", STOCHASTIC)
+@pytest.mark.parametrize("how", ["pickle", "joblib"])
+@pytest.mark.parametrize("seed", ["int", "RandomState"])
+def test_round_trip_predicts_and_trains_bit_identically(
+    kind, solver, how, seed, tmp_path
+):
+    random_state = 0 if seed == "int" else np.random.RandomState(0)
+    est = _make(kind, solver=solver, learning_rate_init=0.01, random_state=random_state)
+    est.fit(X, Y[kind])
+    restored = _round_trip(est, how, tmp_path)
+    assert type(restored) is type(est)
+    assert restored.get_params().keys() == est.get_params().keys()
+    for a, b in zip(_outputs(restored, X), _outputs(est, X), strict=True):
+        assert np.array_equal(a, b)
+    for _ in range(2):
+        est.partial_fit(X, Y[kind])
+        restored.partial_fit(X, Y[kind])
+    _assert_params_equal(_params(restored), _params(est))
+    assert restored.loss_curve_ == est.loss_curve_
+    assert restored.t_ == est.t_
+    for a, b in zip(_outputs(restored, X), _outputs(est, X), strict=True):
+        assert np.array_equal(a, b)
+
+
+@ignore_convergence
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_skops_round_trip_with_explicit_trusted_types(kind, solver, tmp_path):
+    est = _make(kind, solver=solver, learning_rate_init=0.01).fit(X, Y[kind])
+    path = tmp_path / "model.skops"
+    skops_io = pytest.importorskip("skops.io")  # the skops extra
+    skops_io.dump(est, path)
+    module = {"clf": "_classifier", "reg": "_regressor"}[kind]
+    expected = {f"skscratch.{module}.{type(est).__name__}"}
+    if solver != "lbfgs":
+        optimizer = {"sgd": "SGD", "adam": "Adam"}[solver]
+        expected.add(f"skscratch._core.optimizers.{optimizer}")
+    # exactly the package's own types need trusting: nothing from elsewhere
+    assert set(skops_io.get_untrusted_types(file=path)) == expected
+    restored = skops_io.load(path, trusted=sorted(expected))
+    for a, b in zip(_outputs(restored, X), _outputs(est, X), strict=True):
+        assert np.array_equal(a, b)
+    if solver != "lbfgs":
+        est.partial_fit(X, Y[kind])
+        restored.partial_fit(X, Y[kind])
+        _assert_params_equal(_params(restored), _params(est))
