@@ -30,6 +30,7 @@ from skscratch._core.network import (
 )
 from skscratch._core.optimizers import OPTIMIZERS, saved_types
 from skscratch._core.training import Diverged
+from skscratch._docs import DOCS_URL
 from skscratch._fit_loop import StochasticRun, penalty, run_lbfgs
 from skscratch._reporting import CALLBACK_STATE, FitTasks, copied_weights
 from skscratch._stopping import reset_record, sync_record
@@ -103,6 +104,12 @@ class BaseScratchMLP(CallbackSupportMixin, BaseEstimator):
 
     Not meant to be used directly: use :class:`~skscratch.ScratchMLPClassifier`.
     """
+
+    # The HTML representation links to the estimator's page of these docs.
+    _doc_link_module = "skscratch"
+    _doc_link_template = (
+        DOCS_URL + "/generated/{estimator_module}.{estimator_name}.html"
+    )
 
     _parameter_constraints: dict = {
         "hidden_layer_sizes": [

@@ -1,5 +1,9 @@
 """Docstring sections shared by the classifier and the regressor."""
 
+#: Where the documentation is published; the estimators' HTML representation
+#: links to their API pages there.
+DOCS_URL = "https://skscratch.readthedocs.io/en/latest"
+
 #: The 23 hyper-parameters both estimators share with scikit-learn's MLPs.
 SHARED_PARAMETERS = r"""
     hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)

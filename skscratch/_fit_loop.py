@@ -13,6 +13,7 @@ from skscratch._core.losses import evaluate_loss
 from skscratch._core.network import Penalty, split_flat
 from skscratch._core.optimizers import OPTIMIZERS, ClipGradientNorm
 from skscratch._core.training import (
+    Diverged,
     full_batch_loss,
     make_workspace,
     minimize_lbfgs,
@@ -23,6 +24,7 @@ from skscratch._reporting import (
     print_epoch_details,
     print_iteration,
     print_validation_score,
+    warn_diverged,
     warn_interrupted,
     warn_lbfgs,
     warn_max_iter,
@@ -176,18 +178,24 @@ class StochasticRun:
         started = time.perf_counter()
         if est.shuffle:
             self.order = self.order[est._random_state.permutation(self.n_samples)]
-        loss = run_epoch(
-            self.net,
-            self.optimizer,
-            self.X,
-            self.Y,
-            self.sample_weight,
-            self.penalty,
-            self.batch_size,
-            self.order if est.shuffle else None,
-            self.ws,
-        )
-        stop = self.end_epoch(loss)
+        try:
+            loss = run_epoch(
+                self.net,
+                self.optimizer,
+                self.X,
+                self.Y,
+                self.sample_weight,
+                self.penalty,
+                self.batch_size,
+                self.order if est.shuffle else None,
+                self.ws,
+            )
+        except Diverged as exc:
+            if not self.stopper.has_best():
+                raise  # nothing worth keeping: the fit fails and is undone
+            loss, stop = self.end_diverged(exc), True
+        else:
+            stop = self.end_epoch(loss)
         validation = None
         if self.val is not None:
             validation = (est.validation_loss_curve_[-1], est.validation_scores_[-1])
@@ -212,6 +220,27 @@ class StochasticRun:
         stalled = self.stopper.update(self.net.theta, loss)
         self.optimizer.end_epoch(est.t_)
         return stalled and self.on_plateau()
+
+    def end_diverged(self, exc):
+        """Record an epoch cut short by a non-finite loss; return its loss.
+
+        Only with early stopping: as in scikit-learn, the fit then ends on
+        the best epoch's weights, and the epoch's validation score is NaN.
+        """
+        est = self.est
+        est.n_iter_ += 1
+        est.t_ += self.n_samples
+        est.loss_ = np.float64(np.nan)
+        est.loss_curve_.append(est.loss_)
+        est.validation_scores_.append(np.nan)
+        est.validation_loss_curve_.append(np.nan)
+        if est.verbose:
+            print_iteration(est.n_iter_, est.loss_)
+            print_validation_score(np.nan)
+        warn_diverged(
+            est.n_iter_, exc, est.best_validation_score_, est.learning_rate_init
+        )
+        return est.loss_
 
     def on_plateau(self):
         """Let the schedule react to stalled training; return True to stop."""
@@ -314,7 +343,7 @@ class LbfgsRecorder:
         """Record one completed iteration and open the next step."""
         est = self.est
         self.last_x = intermediate_result.x.copy()
-        est.loss_curve_.append(float(intermediate_result.fun))
+        est.loss_curve_.append(np.float64(intermediate_result.fun))
         self.tasks.end_step(self.step, lambda: self.weights_of(self.last_x))
         self.step = self.tasks.begin_step("lbfgs-iter")
         if est.verbose:
@@ -358,7 +387,9 @@ def run_lbfgs(estimator, net, X, Y, sample_weight, tasks):
         return
     tasks.abandon_step(recorder.step)  # the unused last one
     est.n_iter_ = min(result.nit, est.max_iter)
-    est.loss_ = float(result.fun)
+    est.loss_ = np.float64(result.fun)
+    if not np.isfinite(est.loss_):  # scikit-learn keeps such a model silently
+        raise Diverged(f"non-finite loss {est.loss_} where L-BFGS stopped")
     est.best_loss_ = min([est.loss_, *est.loss_curve_])
     if result.status != 0:
         warn_lbfgs(result, est.n_iter_, est.max_iter)

@@ -58,6 +58,17 @@ def warn_max_iter(max_iter):
     )
 
 
+def warn_diverged(epoch, reason, best_score, learning_rate_init):
+    """Say that training diverged and early stopping kept its best weights."""
+    warn(
+        f"Training diverged in epoch {epoch} ({reason}). Early stopping keeps "
+        f"the weights of the best validation score ({best_score:f}). Lower "
+        f"learning_rate_init (it is {learning_rate_init}), or scale the input "
+        "data, e.g. with StandardScaler.",
+        ConvergenceWarning,
+    )
+
+
 def warn_lbfgs(result, n_iter, max_iter):
     """Warn, as scikit-learn does, that L-BFGS stopped before converging."""
     message = result.message

@@ -162,6 +162,10 @@ class EarlyStopper:
             f"{est.n_iter_no_change} consecutive epochs."
         )
 
+    def has_best(self):
+        """Whether some epoch's weights are worth keeping: a finite best score."""
+        return self.on_validation and bool(np.isfinite(self.plateau.best_value))
+
     def restore_best(self, theta):
         """With early stopping, put the best epoch's weights into ``theta``."""
         if self.on_validation:

@@ -204,3 +204,78 @@ def test_lbfgs_follows_sklearn_over_a_whole_run(activation):
     assert n_ours == n_ref
     assert abs(loss_ours - loss_ref) < 1e-10
     assert score_ours == score_ref
+
+
+# ----------------------------------------------------------------- divergence
+def _diverging(**params):
+    return MLPRegressor(
+        hidden_layer_sizes=100,
+        activation="identity",
+        solver="sgd",
+        learning_rate_init=1,
+        max_iter=20,
+        random_state=0,
+        **params,
+    )
+
+
+def test_divergence_with_early_stopping_keeps_the_best_weights():
+    X, y = X_IRIS, Y_IRIS.astype(float)
+    est = _diverging(early_stopping=True)
+    with pytest.warns(ConvergenceWarning, match="Training diverged in epoch"):
+        est.fit(X, y)
+    assert np.isnan(est.validation_scores_[-1])
+    assert np.isnan(est.loss_) and np.isnan(est.loss_curve_[-1])
+    assert len(est.validation_scores_) == est.n_iter_ == len(est.loss_curve_)
+    # the weights are the best epoch's: finite, and they score that epoch's
+    # best validation score again
+    assert all(np.isfinite(W).all() for W in est.coefs_ + est.intercepts_)
+    assert est.best_validation_score_ == max(est.validation_scores_[:-1])
+    assert np.isfinite(est.predict(X)).all()
+
+
+def test_divergence_without_early_stopping_raises_in_sklearn_words():
+    X, y = X_IRIS, Y_IRIS.astype(float)
+    est = _diverging()
+    with pytest.raises(ValueError, match="Solver produced non-finite parameter"):
+        est.fit(X, y)
+    assert not hasattr(est, "coefs_")  # the failed fit is undone
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam", "lbfgs"])
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_fitted_float_attributes_have_sklearn_types(solver, early_stopping):
+    kw = dict(solver=solver, max_iter=3, early_stopping=early_stopping, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ref = sknn.MLPClassifier(**kw).fit(X_IRIS, Y_IRIS)
+        ours = MLPClassifier(**kw).fit(X_IRIS, Y_IRIS)
+    for name in ["loss_", "best_loss_", "best_validation_score_"]:
+        if hasattr(ref, name):  # scikit-learn's L-BFGS sets fewer attributes
+            assert type(getattr(ours, name)) is type(getattr(ref, name)), name
+    if hasattr(ref, "loss_curve_"):
+        assert {type(v) for v in ours.loss_curve_} == {type(v) for v in ref.loss_curve_}
+    if getattr(ref, "validation_scores_", None) is not None:
+        assert isinstance(ours.validation_scores_[0], float)
+
+
+def test_lbfgs_with_a_non_finite_loss_raises_and_keeps_the_estimator():
+    # Targets around 1e200 square to infinity: scikit-learn's L-BFGS stops at
+    # once and keeps a model whose loss_ is NaN.
+    rng = np.random.RandomState(0)
+    X, y = rng.randn(30, 3), rng.randn(30) * 1e200
+    est = MLPRegressor(solver="lbfgs", random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        with pytest.raises(ValueError, match="non-finite loss"):
+            est.fit(X, y)
+    assert not hasattr(est, "coefs_")
+
+
+@pytest.mark.parametrize("cls", [MLPClassifier, ScratchMLPRegressor])
+def test_html_representation_links_to_our_api_page(cls):
+    from skscratch._docs import DOCS_URL
+
+    link = cls()._get_doc_link()
+    assert link == f"{DOCS_URL}/generated/skscratch.{cls.__name__}.html"
+    assert link in cls()._repr_html_()
