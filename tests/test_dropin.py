@@ -147,14 +147,18 @@ def test_balanced_class_weight_matches_sklearn_formula(with_sample_weight):
 @pytest.mark.parametrize("cls", [MLPClassifier, MLPRegressor])
 def test_float32_inputs_near_the_float32_limit_raise_no_runtime_warning(cls):
     rng = np.random.RandomState(0)
-    X = (rng.uniform(-1, 1, (30, 3)) * 3e38).astype(np.float32)
+    X = rng.uniform(-1, 1, (30, 3)).astype(np.float32)
     y = (X[:, 0] > 0).astype(int)
+    huge = X * np.float32(3e38)
     est = cls(solver="lbfgs", hidden_layer_sizes=4, max_iter=5, random_state=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         warnings.simplefilter("error", RuntimeWarning)
+        # training on them overflows the loss: a clear error, nothing else
+        with pytest.raises(ValueError, match="non-finite"):
+            est.fit(huge, y)
         est.fit(X, y)
-        out = est.predict_proba(X) if cls is MLPClassifier else est.predict(X)
+        out = est.predict_proba(huge) if cls is MLPClassifier else est.predict(huge)
     assert out.dtype == np.float32
     assert np.isfinite(out).all()
 

@@ -127,6 +127,7 @@ class SGD(_Stateful):
         self.power_t = power_t
         self.velocity = np.zeros(n_params, dtype=dtype)
         self._scratch = np.empty(n_params, dtype=dtype)
+        self._update = np.empty(n_params, dtype=dtype) if nesterov else None
 
     def step(self, theta, grad):
         """Take one step along ``-grad``, updating ``theta`` in place.
@@ -143,9 +144,10 @@ class SGD(_Stateful):
         v *= mu
         v -= s  # v = mu v - eta g
         if self.nesterov:
-            theta -= s
-            np.multiply(v, mu, out=s)
-            theta += s  # theta += mu v - eta g
+            # theta += mu v - eta g, computed in scikit-learn's order
+            u = np.multiply(v, mu, out=self._update)
+            u -= s
+            theta += u
         else:
             theta += v
 
@@ -219,6 +221,7 @@ class Adam(_Stateful):
         self.m = np.zeros(n_params, dtype=dtype)
         self.v = np.zeros(n_params, dtype=dtype)
         self._scratch = np.empty(n_params, dtype=dtype)
+        self._update = np.empty(n_params, dtype=dtype)
 
     def step(self, theta, grad):
         """Take one Adam step, updating ``theta`` in place.
@@ -240,11 +243,12 @@ class Adam(_Stateful):
         s *= 1 - b2
         v += s
         lr = self.learning_rate * np.sqrt(1 - b2**self.t) / (1 - b1**self.t)
+        # theta += (-lr m) / (sqrt(v) + eps), in scikit-learn's order
         np.sqrt(v, out=s)
         s += self.epsilon
-        np.divide(m, s, out=s)
-        s *= lr
-        theta -= s
+        u = np.multiply(m, -lr, out=self._update)
+        u /= s
+        theta += u
 
 
 class RMSprop(_Stateful):
