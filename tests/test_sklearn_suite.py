@@ -16,17 +16,32 @@ import importlib
 import sys
 
 import pytest
+import sklearn
 import sklearn.neural_network
 
 from skscratch import MLPClassifier, MLPRegressor
 
 _UPSTREAM = "sklearn.neural_network.tests.test_mlp"
+_SKLEARN_RELEASE = tuple(int(part) for part in sklearn.__version__.split(".")[:2])
 
 #: Tests that use scikit-learn's private internals, and why each is skipped.
 PRIVATE_INTERNALS = {
     "test_gradient": (
         "calls MLPClassifier._loss_grad_lbfgs with scikit-learn's per-layer "
         "buffers; our gradient is checked by skscratch.check_gradients instead"
+    ),
+}
+
+
+#: Tests whose assertion changed in later scikit-learn releases, skipped on the
+#: releases before the change, with the reason.
+BEFORE_RELEASE = {
+    "test_mlp_regressor_dtypes_casting": (
+        (1, 6),
+        "before 1.6 it asks float32 and float64 predictions to agree to 1e-4 "
+        "(1.6 loosened it to 5e-4, which ours meet); scikit-learn's own "
+        "regressor met 1e-4 only because it back-propagates a float32 network "
+        "in float64 (its targets stay float64), while ours stays in float32",
     ),
 }
 
@@ -61,6 +76,9 @@ for _name, _obj in vars(_upstream).items():
         continue
     if _name in PRIVATE_INTERNALS:
         _obj = pytest.mark.skip(reason=PRIVATE_INTERNALS[_name])(_obj)
+    if _name in BEFORE_RELEASE:
+        _release, _reason = BEFORE_RELEASE[_name]
+        _obj = pytest.mark.skipif(_SKLEARN_RELEASE < _release, reason=_reason)(_obj)
     globals()[_name] = _obj
 
 

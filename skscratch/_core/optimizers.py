@@ -221,7 +221,9 @@ class Adam(_Stateful):
         self.m = np.zeros(n_params, dtype=dtype)
         self.v = np.zeros(n_params, dtype=dtype)
         self._scratch = np.empty(n_params, dtype=dtype)
-        self._update = np.empty(n_params, dtype=dtype)
+        # The step is computed as scikit-learn computes it: its scale factor is
+        # a float64 scalar, so a float32 network's step is formed in float64.
+        self._update = np.empty(n_params, dtype=np.float64)
 
     def step(self, theta, grad):
         """Take one Adam step, updating ``theta`` in place.
@@ -248,7 +250,7 @@ class Adam(_Stateful):
         s += self.epsilon
         u = np.multiply(m, -lr, out=self._update)
         u /= s
-        theta += u
+        np.add(theta, u, out=theta, casting="same_kind")
 
 
 class RMSprop(_Stateful):
