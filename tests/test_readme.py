@@ -5,7 +5,7 @@ fresh process, as a user who pastes it into a script would. A block that
 imports an optional package (an extra of pyproject.toml) is skipped when that
 package is not installed; anything else it imports must be there. The
 README's shell blocks (the two quickstart commands) install packages, so
-they are run by CI in fresh environments (.ci/first-hour), not here.
+they are run by CI in fresh environments (.ci/run), not here.
 """
 
 import ast
