@@ -16,7 +16,6 @@ from sklearn.metrics import get_scorer_names
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import check_is_fitted
-from sklearn_compat.utils.validation import validate_data
 
 from skscratch._callbacks import CallbackSupportMixin, with_callbacks
 from skscratch._core.activations import ACTIVATIONS
@@ -32,7 +31,12 @@ from skscratch._core.optimizers import OPTIMIZERS, saved_types
 from skscratch._core.training import Diverged
 from skscratch._docs import DOCS_URL
 from skscratch._fit_loop import StochasticRun, penalty, run_lbfgs
-from skscratch._reporting import CALLBACK_STATE, FitTasks, copied_weights
+from skscratch._reporting import (
+    CALLBACK_STATE,
+    FitTasks,
+    copied_weights,
+    diverged_error,
+)
 from skscratch._stopping import reset_record, sync_record
 from skscratch._validation import (
     check_architecture,
@@ -41,6 +45,7 @@ from skscratch._validation import (
     dropout_rates,
     hidden_activations,
     hidden_sizes,
+    validated_input,
     validation_arguments,
     validation_set,
 )
@@ -249,13 +254,7 @@ class BaseScratchMLP(CallbackSupportMixin, BaseEstimator):
             rollback.restore(self)
             if not isinstance(exc, Diverged | _NonFiniteWeights):
                 raise
-            raise ValueError(
-                "Solver produced non-finite parameter weights. The input data "
-                "may contain large values and need to be preprocessed. Training "
-                f"diverged ({exc}); the estimator is left as it was before this "
-                f"call. Lower learning_rate_init (it is {self.learning_rate_init})"
-                ", or scale the input data, e.g. with StandardScaler."
-            ) from exc
+            raise diverged_error(exc, self.learning_rate_init) from exc
 
     def _fit_unguarded(self, X, y, sample_weight, incremental, classes, val):
         """Prepare the data and the network, then train it."""
@@ -382,17 +381,7 @@ class BaseScratchMLP(CallbackSupportMixin, BaseEstimator):
     def _logits(self, X):
         """Validate ``X`` against the fit and return the output logits."""
         check_is_fitted(self, ["coefs_", "intercepts_"])
-        # The finiteness check sums X: float32 data near its largest value
-        # overflows there, harmlessly, since each value is then checked.
-        with np.errstate(over="ignore", invalid="ignore"):
-            X = validate_data(
-                self,
-                X,
-                accept_sparse=["csr", "csc"],
-                dtype=(np.float64, np.float32),
-                reset=False,
-            )
-        return self._raw_predict(X)
+        return self._raw_predict(validated_input(self, X))
 
     # -------------------------------------------------------------- pickling
     def __getstate__(self):

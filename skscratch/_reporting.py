@@ -58,6 +58,17 @@ def warn_max_iter(max_iter):
     )
 
 
+def diverged_error(reason, learning_rate_init):
+    """Return the error for a fit that diverged, in scikit-learn's words first."""
+    return ValueError(
+        "Solver produced non-finite parameter weights. The input data may "
+        "contain large values and need to be preprocessed. Training diverged "
+        f"({reason}); the estimator is left as it was before this call. Lower "
+        f"learning_rate_init (it is {learning_rate_init}), or scale the input "
+        "data, e.g. with StandardScaler."
+    )
+
+
 def warn_diverged(epoch, reason, best_score, learning_rate_init):
     """Say that training diverged and early stopping kept its best weights."""
     warn(

@@ -6,6 +6,7 @@ from numbers import Integral
 import numpy as np
 from sklearn.model_selection import train_test_split
 from sklearn.utils.validation import _check_sample_weight
+from sklearn_compat.utils.validation import validate_data
 
 from skscratch._core.activations import ACTIVATIONS
 from skscratch._core.optimizers import OPTIMIZERS
@@ -115,6 +116,23 @@ def batch_size(batch_size, n_samples):
             "sample size. It is going to be clipped"
         )
     return int(np.clip(batch_size, 1, n_samples))
+
+
+def validated_input(estimator, X):
+    """Validate ``X`` for prediction by a fitted estimator.
+
+    The finiteness check sums ``X``: float32 data near the largest float32
+    overflows there, harmlessly, since each value is then checked; the
+    overflow warnings are silenced.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        return validate_data(
+            estimator,
+            X,
+            accept_sparse=["csr", "csc"],
+            dtype=(np.float64, np.float32),
+            reset=False,
+        )
 
 
 def checked_sample_weight(sample_weight, X):
