@@ -6,6 +6,7 @@ Run from the repository root::
     python benchmarks/bench_fit.py --threads 1      # one BLAS thread
     python benchmarks/bench_fit.py --quick          # smoke test, a few seconds
     python benchmarks/bench_fit.py --write-results  # refresh benchmarks/results.md
+    python benchmarks/bench_fit.py --contention     # default threads, busy machine
 
 Both estimators are trained on the same data with the same hyper-parameters
 and the same number of epochs (``tol=0.0`` and ``n_iter_no_change`` past
@@ -55,6 +56,7 @@ from threadpoolctl import threadpool_info, threadpool_limits
 
 import skscratch
 from skscratch import ScratchMLPClassifier
+from skscratch._threads import _cpu_sample
 
 try:
     import torch
@@ -331,16 +333,7 @@ class OtherLoad:
     def __init__(self):
         self.start = self._sample()
 
-    @staticmethod
-    def _sample():
-        try:
-            fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
-        except OSError:
-            return None
-        ticks = [int(x) for x in fields[:8]]
-        busy = (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
-        own = os.times()
-        return time.perf_counter(), busy, own.user + own.system
+    _sample = staticmethod(_cpu_sample)
 
     def fraction(self):
         """Other processes' CPU time over the wall time of all CPUs, or None."""
@@ -887,6 +880,12 @@ def parse_args(argv=None):
     parser.add_argument("--quick", action="store_true", help="tiny smoke test")
     parser.add_argument("--markdown", action="store_true", help="print Markdown")
     parser.add_argument(
+        "--contention",
+        action="store_true",
+        help="instead of the workloads: epochs of the small and medium nets at "
+        "default and at one BLAS thread, quiet and with one core kept busy",
+    )
+    parser.add_argument(
         "--write-results",
         action="store_true",
         help="refresh this configuration's block in benchmarks/results.md, "
@@ -990,6 +989,12 @@ def main(argv=None):
     """Entry point."""
     args = parse_args(argv)
     warnings.simplefilter("ignore", ConvergenceWarning)
+    if args.contention:
+        from contention import run_contention
+
+        print("BLAS threads under contention (epoch times, medians)")
+        run_contention(fit_workloads(args.quick), make_estimator, args.repeats or 5)
+        return
     limits = (
         threadpool_limits(limits=args.threads)
         if args.threads is not None

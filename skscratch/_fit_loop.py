@@ -1,13 +1,9 @@
 """The training run of one fit: fit -> epoch -> batch, and the L-BFGS driver."""
 
-import functools
-import os
 import time
-from contextlib import contextmanager
 
 import numpy as np
 from sklearn.metrics import check_scoring, log_loss, make_scorer
-from threadpoolctl import ThreadpoolController
 
 from skscratch._core.losses import evaluate_loss
 from skscratch._core.network import Penalty, split_flat
@@ -30,6 +26,7 @@ from skscratch._reporting import (
     warn_max_iter,
 )
 from skscratch._stopping import EarlyStopper
+from skscratch._threads import blas_thread_policy, single_threaded_scipy_blas
 from skscratch._validation import batch_size, split_validation
 
 #: Optimizer arguments that scikit-learn names otherwise; every other
@@ -140,6 +137,7 @@ class StochasticRun:
         self.ws = make_workspace(net, X, self.batch_size, est.shuffle, rng)
         self.order = np.arange(self.n_samples)
         self.epoch_start = net.theta.copy()
+        self.after_batch = None  # the BLAS thread policy's hook, set by run
         self.stopper = EarlyStopper(est, net.theta)
         self.penalty = penalty(est)
 
@@ -159,16 +157,19 @@ class StochasticRun:
         """Train epoch after epoch until a stop, then keep the best weights."""
         est = self.est
         est.n_iter_ = 0
-        try:
-            for _ in range(est.max_iter):
-                np.copyto(self.epoch_start, self.net.theta)
-                if self.epoch() or self.incremental:
-                    break
-                if est.n_iter_ == est.max_iter:
-                    warn_max_iter(est.max_iter)
-        except KeyboardInterrupt:
-            np.copyto(self.net.theta, self.epoch_start)
-            warn_interrupted()
+        net = self.net
+        policy = blas_thread_policy(net.layer_units, self.batch_size, net.theta.dtype)
+        with policy as self.after_batch:
+            try:
+                for _ in range(est.max_iter):
+                    np.copyto(self.epoch_start, self.net.theta)
+                    if self.epoch() or self.incremental:
+                        break
+                    if est.n_iter_ == est.max_iter:
+                        warn_max_iter(est.max_iter)
+            except KeyboardInterrupt:
+                np.copyto(self.net.theta, self.epoch_start)
+                warn_interrupted()
         self.stopper.restore_best(self.net.theta)
 
     def epoch(self):
@@ -189,6 +190,7 @@ class StochasticRun:
                 self.batch_size,
                 self.order if est.shuffle else None,
                 self.ws,
+                self.after_batch,
             )
         except Diverged as exc:
             if not self.stopper.has_best():
@@ -279,44 +281,6 @@ class StochasticRun:
         est.validation_loss_curve_.append(loss)
         if est.verbose:
             print_validation_score(score)
-
-
-@functools.cache
-def _scipy_own_blas():
-    """Return the BLAS libraries SciPy's wheels brought in beside NumPy's."""
-    try:
-        controllers = ThreadpoolController().lib_controllers
-    except Exception:  # an unusual platform: then leave every pool alone
-        return []
-    folder = lambda lc: os.path.basename(os.path.dirname(lc.filepath))  # noqa: E731
-    return [
-        lc
-        for lc in controllers
-        if lc.user_api == "blas" and folder(lc).startswith("scipy")
-    ]
-
-
-@contextmanager
-def single_threaded_scipy_blas():
-    """Run L-BFGS with SciPy's own BLAS pool limited to one thread.
-
-    NumPy and SciPy wheels each ship an OpenBLAS with its own thread pool.
-    L-BFGS-B calls SciPy's BLAS on vectors of a few thousand parameters
-    between NumPy's matrix products; two pools of spinning threads on the same
-    cores then slow both down several times over (10x on digits, 2 cores). The
-    vector operations gain nothing from threads, so SciPy's pool gets one
-    thread for the duration; NumPy's, which does the heavy work, keeps its own.
-    Where both share one BLAS library nothing is changed.
-    """
-    libraries = _scipy_own_blas()
-    saved = [lc.get_num_threads() for lc in libraries]
-    for lc in libraries:
-        lc.set_num_threads(1)
-    try:
-        yield
-    finally:
-        for lc, n in zip(libraries, saved, strict=True):
-            lc.set_num_threads(n)
 
 
 class LbfgsRecorder:

@@ -43,7 +43,9 @@ def _gather_batch(X, Y, sw, start, stop, order, ws):
     return Xb, Yb, swb
 
 
-def run_epoch(net, optimizer, X, Y, sw, penalty, batch_size, order, ws):
+def run_epoch(
+    net, optimizer, X, Y, sw, penalty, batch_size, order, ws, after_batch=None
+):
     """Make one pass over the data, one optimizer step per mini-batch.
 
     A batch whose sample weights sum to zero carries no information: it is
@@ -69,6 +71,9 @@ def run_epoch(net, optimizer, X, Y, sw, penalty, batch_size, order, ws):
         Row permutation to visit; None visits rows in order.
     ws : Workspace
         Buffers for ``batch_size`` rows.
+    after_batch : callable or None, default=None
+        Called without arguments after every batch (the estimator steers
+        BLAS threads with it); it must not touch the network.
 
     Returns
     -------
@@ -91,6 +96,8 @@ def run_epoch(net, optimizer, X, Y, sw, penalty, batch_size, order, ws):
             raise Diverged(f"non-finite loss {batch_loss} in the batch at row {start}")
         optimizer.step(net.theta, ws.grad)
         total += batch_loss * (stop - start)
+        if after_batch is not None:
+            after_batch()
     return total / n_samples
 
 

@@ -1,0 +1,272 @@
+"""How many BLAS threads the training loop uses: measured, not guessed.
+
+NumPy's OpenBLAS starts one thread per core and, between calls, keeps them
+spinning. On an idle machine that pays off once the matrix products are
+large enough (a (256, 128) net on 100 features trains about 1.3x faster on
+two threads than on one, 2 cores). When another process holds a core, as in
+a grid search with ``n_jobs=2``, the spinning threads wait for each other and
+the same epoch takes 2-3x *longer* than on one thread. Neither the sizes nor
+the core count tell the two cases apart, so the loop measures: a few
+interleaved batches on one thread and on the current count, then it keeps the
+faster for a while (longer each time the choice is confirmed) and measures
+again.
+
+The thread count changes no result: BLAS splits a product's rows and columns
+between threads, never a dot product, so every element is summed in the same
+order.
+"""
+
+import functools
+import os
+import statistics
+import time
+from contextlib import contextmanager
+from itertools import pairwise
+
+from threadpoolctl import ThreadpoolController
+
+#: When False, training keeps whatever thread count it finds (benchmarks use
+#: it to show the loop without the policy).
+ENABLED = True
+
+#: Timed batches per setting in one measurement.
+PROBES = 3
+#: Seconds before the first new measurement; the wait doubles each time a
+#: measurement confirms the previous choice, up to :data:`MAX_INTERVAL`.
+INTERVAL = 1.0
+MAX_INTERVAL = 32.0
+#: More threads must be this much faster to be kept over one thread.
+MARGIN = 0.9
+#: A batch on more threads this many times slower than on one ends the
+#: measurement at once: contention, and each such batch is expensive.
+CLEARLY_WORSE = 1.5
+
+#: Below this many floating-point operations in a batch's products, more
+#: threads cannot pay for waking and joining them: one thread, no measuring.
+MIN_FLOPS = 2e7
+
+#: Choices that outlive a fit, by workload: a grid search's next fit starts
+#: from the last one's choice instead of measuring again.
+_choices = {}
+
+
+@functools.cache
+def _blas_libraries():
+    """Return (NumPy's, SciPy's own) BLAS library controllers.
+
+    NumPy's and SciPy's wheels each bring an OpenBLAS, each with its own
+    pool of threads; SciPy's lives in a folder named after SciPy. Where
+    both share one library (conda), SciPy has none of its own.
+    """
+    try:
+        controllers = ThreadpoolController().lib_controllers
+    except Exception:  # an unusual platform: then leave every pool alone
+        return [], []
+    blas = [lc for lc in controllers if lc.user_api == "blas"]
+    folder = lambda lc: os.path.basename(os.path.dirname(lc.filepath))  # noqa: E731
+    scipy_own = [lc for lc in blas if folder(lc).startswith("scipy")]
+    return [lc for lc in blas if lc not in scipy_own], scipy_own
+
+
+def _numpy_blas():
+    return _blas_libraries()[0]
+
+
+def _threads(libraries):
+    return max((lc.get_num_threads() for lc in libraries), default=1)
+
+
+def _set_threads(libraries, n):
+    for lc in libraries:
+        lc.set_num_threads(n)
+
+
+def _cpu_sample():
+    """Return (wall, all CPUs' busy seconds, this process's CPU seconds).
+
+    None where ``/proc/stat`` cannot be read (not Linux).
+    """
+    try:
+        with open("/proc/stat") as stat:
+            fields = stat.readline().split()[1:]
+    except OSError:
+        return None
+    ticks = [int(x) for x in fields[:8]]
+    busy = (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
+    own = os.times()
+    return time.perf_counter(), busy, own.user + own.system
+
+
+def _cores_used_by_others(since):
+    """Cores other processes kept busy since the sample ``since``, or None."""
+    now = _cpu_sample()
+    if since is None or now is None or now[0] - since[0] <= 0:
+        return None
+    others = (now[1] - since[1]) - (now[2] - since[2])
+    return max(others, 0.0) / (now[0] - since[0])
+
+
+class Choice:
+    """A thread count, when it was chosen, and how long to trust it."""
+
+    def __init__(self, n_threads, at, interval):
+        self.n_threads, self.at, self.interval = n_threads, at, interval
+        self.load = _cpu_sample()
+
+    def expired(self, now):
+        """Whether it is time to measure again."""
+        return now - self.at > self.interval
+
+    def crowded(self, n_threads):
+        """Whether other processes left fewer than ``n_threads`` cores free.
+
+        Read from the CPU time the whole machine used since the choice; then
+        more threads cannot win and measuring them is skipped.
+        """
+        others = _cores_used_by_others(self.load)
+        return others is not None and (os.cpu_count() or 1) - others < n_threads - 0.5
+
+
+class ThreadPolicy:
+    """Time batches on one thread and on ``n`` threads; use the faster.
+
+    Call :meth:`after_batch` once after every mini-batch. A measurement
+    skips one batch (it warms up the setting in force), then alternates one
+    thread and ``n`` until each has :data:`PROBES` timings, or until a batch
+    on ``n`` is :data:`CLEARLY_WORSE`. ``n`` is kept only when its median
+    is at least ``1 - MARGIN`` below one thread's. The choice holds for
+    :data:`INTERVAL` seconds, twice as long each time it is confirmed.
+    Where the machine's CPU time shows other processes holding the cores
+    that more threads would need, one thread is confirmed without measuring.
+
+    Parameters
+    ----------
+    libraries : list of threadpoolctl library controllers
+        The pools to steer; all get the same count.
+    n_threads : int
+        The count found at the start, restored by :meth:`close`.
+    key : hashable
+        The workload, under which the choice is remembered for later fits.
+    clock : callable, default=time.perf_counter
+        Seconds, as a float.
+    """
+
+    def __init__(self, libraries, n_threads, key, clock=time.perf_counter):
+        self.libraries, self.n_threads, self.clock = libraries, n_threads, clock
+        self.key = key
+        self.choice = _choices.get(key)
+        self.plan, self.timings, self.current = [], {1: [], n_threads: []}, None
+        if self.choice is None:
+            self._start_measuring()
+        elif self.choice.expired(clock()):
+            self._renew(clock())
+        else:
+            _set_threads(libraries, self.choice.n_threads)
+        self.last = clock()
+
+    def _renew(self, now):
+        """Measure again, unless other processes leave no core to gain."""
+        if self.choice.crowded(self.n_threads):
+            self._confirm(1, now)
+        else:
+            self._start_measuring()
+
+    def _start_measuring(self):
+        self.timings = {1: [], self.n_threads: []}
+        self.plan = [1, self.n_threads] * PROBES  # settings of the next batches
+        self.current = None  # the batch running now warms up: not timed
+
+    def after_batch(self):
+        """Account for the batch that just ended and set up the next one."""
+        now = self.clock()
+        if self.current is not None:
+            self.timings[self.current].append(now - self.last)
+        if self.plan and not self._clearly_worse():
+            self.current = self.plan.pop(0)
+            _set_threads(self.libraries, self.current)
+        elif self.current is not None:
+            self._decide(now)
+        elif self.choice.expired(now):
+            self._renew(now)
+        self.last = self.clock()
+
+    def _clearly_worse(self):
+        one, many = self.timings[1], self.timings[self.n_threads]
+        return bool(many) and many[-1] > CLEARLY_WORSE * statistics.median(one)
+
+    def _decide(self, now):
+        one = statistics.median(self.timings[1])
+        many = statistics.median(self.timings[self.n_threads])
+        self._confirm(self.n_threads if many < MARGIN * one else 1, now)
+
+    def _confirm(self, chosen, now):
+        interval = INTERVAL
+        if self.choice is not None and self.choice.n_threads == chosen:
+            interval = min(2 * self.choice.interval, MAX_INTERVAL)
+        self.choice = _choices[self.key] = Choice(chosen, now, interval)
+        self.plan, self.current = [], None
+        _set_threads(self.libraries, chosen)
+
+    def close(self):
+        """Give the pools back the thread count they had."""
+        _set_threads(self.libraries, self.n_threads)
+
+
+@contextmanager
+def single_threaded_scipy_blas():
+    """Run L-BFGS with SciPy's own BLAS pool limited to one thread.
+
+    L-BFGS-B calls SciPy's BLAS on vectors of a few thousand parameters
+    between NumPy's matrix products; two pools of spinning threads on the same
+    cores then slow both down several times over (10x on digits, 2 cores). The
+    vector operations gain nothing from threads, so SciPy's pool gets one
+    thread for the duration; NumPy's, which does the heavy work, keeps its own.
+    Where both share one BLAS library nothing is changed.
+    """
+    libraries = _blas_libraries()[1]
+    saved = [lc.get_num_threads() for lc in libraries]
+    _set_threads(libraries, 1)
+    try:
+        yield
+    finally:
+        for lc, n in zip(libraries, saved, strict=True):
+            lc.set_num_threads(n)
+
+
+def batch_flops(layer_units, batch_size):
+    """Floating-point operations of one batch's matrix products.
+
+    Each layer's product costs ``2 * batch * fan_in * fan_out`` forward, and
+    the backward pass needs two more of the same size.
+    """
+    return 6 * batch_size * sum(a * b for a, b in pairwise(layer_units))
+
+
+@contextmanager
+def blas_thread_policy(layer_units, batch_size, dtype):
+    """Yield a per-batch hook that steers NumPy's BLAS threads, or None.
+
+    A choice made for a workload (layer sizes, batch size, dtype) is reused
+    by the next fit of the same workload. The hook is None when there is
+    nothing to choose: the policy is off, no BLAS pool is found, it already
+    runs one thread (``threadpool_limits(1)`` around ``fit`` is respected),
+    or the products are too small for threads (:data:`MIN_FLOPS`); then one
+    thread is set for the fit. The thread count is restored on exit.
+    """
+    libraries = _numpy_blas() if ENABLED else []
+    n_threads = _threads(libraries)
+    if n_threads <= 1:
+        yield None
+        return
+    if batch_flops(layer_units, batch_size) < MIN_FLOPS:
+        _set_threads(libraries, 1)
+        try:
+            yield None
+        finally:
+            _set_threads(libraries, n_threads)
+        return
+    policy = ThreadPolicy(libraries, n_threads, (tuple(layer_units), batch_size, dtype))
+    try:
+        yield policy.after_batch
+    finally:
+        policy.close()

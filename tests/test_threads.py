@@ -1,0 +1,187 @@
+"""The BLAS thread policy: which count it picks, when it measures, what it restores."""
+
+import numpy as np
+import pytest
+from sklearn.exceptions import ConvergenceWarning
+from threadpoolctl import threadpool_info, threadpool_limits
+
+import skscratch._threads as threads
+from skscratch import ScratchMLPClassifier
+from skscratch._threads import ThreadPolicy, batch_flops, blas_thread_policy
+
+
+class FakePool:
+    """A BLAS library controller that only remembers its thread count."""
+
+    def __init__(self, n):
+        self.n, self.history = n, []
+
+    def get_num_threads(self):
+        return self.n
+
+    def set_num_threads(self, n):
+        self.n = n
+        self.history.append(n)
+
+
+MS = 1e-3
+
+
+class Machine:
+    """A clock on which a batch lasts ``seconds[n_threads]`` milliseconds."""
+
+    def __init__(self, pool, ms):
+        self.pool, self.t = pool, 0.0
+        self.seconds = {n: value * MS for n, value in ms.items()}
+
+    def __call__(self):
+        return self.t
+
+    def run_batches(self, policy, n):
+        for _ in range(n):
+            self.t += self.seconds[self.pool.n]
+            policy.after_batch()
+
+
+@pytest.fixture(autouse=True)
+def no_remembered_choices(monkeypatch):
+    monkeypatch.setattr(threads, "_choices", {})
+    monkeypatch.setattr(threads, "_cores_used_by_others", lambda since: None)
+
+
+def policy_on(seconds, n_threads=4, key="net"):
+    pool = FakePool(n_threads)
+    machine = Machine(pool, seconds)
+    return ThreadPolicy([pool], n_threads, key, clock=machine), pool, machine
+
+
+def test_more_threads_kept_when_clearly_faster():
+    policy, pool, machine = policy_on({4: 1.0, 1: 2.0})
+    machine.run_batches(policy, 1 + 2 * threads.PROBES + 1)
+    assert policy.choice.n_threads == 4 and pool.n == 4
+    # Warm-up at 4, then one and four in turn, then the choice.
+    assert pool.history == [1, 4] * threads.PROBES + [4]
+
+
+def test_one_thread_kept_when_more_threads_gain_too_little():
+    policy, pool, machine = policy_on({4: 0.95, 1: 1.0})
+    machine.run_batches(policy, 1 + 2 * threads.PROBES + 1)
+    assert policy.choice.n_threads == 1 and pool.n == 1
+
+
+def test_a_clearly_slower_batch_ends_the_measurement():
+    policy, pool, machine = policy_on({4: 5.0, 1: 1.0})
+    machine.run_batches(policy, 3)  # warm-up, one thread, four threads
+    assert policy.choice.n_threads == 1 and pool.n == 1
+    assert pool.history == [1, 4, 1]  # a single batch on four threads
+
+
+def test_measures_again_after_the_interval_and_doubles_it_on_confirmation():
+    policy, pool, machine = policy_on({4: 1.0, 1: 2.0})
+    machine.run_batches(policy, 8)
+    first = policy.choice
+    assert first.interval == threads.INTERVAL
+    n_before = len(pool.history)
+    within = int(threads.INTERVAL / MS) - 1
+    machine.run_batches(policy, within)
+    assert len(pool.history) == n_before
+    machine.run_batches(policy, 2 + 2 * threads.PROBES + 2)
+    assert policy.choice is not first
+    assert policy.choice.n_threads == 4
+    assert policy.choice.interval == 2 * threads.INTERVAL
+
+
+def test_a_change_of_load_is_followed():
+    policy, pool, machine = policy_on({4: 1.0, 1: 2.0})
+    machine.run_batches(policy, 8)
+    assert pool.n == 4
+    machine.seconds = {4: 3 * MS, 1: 2 * MS}  # another process arrives
+    machine.run_batches(policy, int(threads.INTERVAL / MS) + 10)
+    assert policy.choice.n_threads == 1 and pool.n == 1
+
+
+def test_a_crowded_machine_confirms_one_thread_without_measuring(monkeypatch):
+    policy, pool, machine = policy_on({4: 9.0, 1: 1.0})
+    machine.run_batches(policy, 3)
+    assert pool.n == 1
+    monkeypatch.setattr(threads, "_cores_used_by_others", lambda since: 99.0)
+    n_before = len(pool.history)
+    machine.run_batches(policy, int(threads.INTERVAL / MS) + 10)
+    assert 4 not in pool.history[n_before:]
+    assert policy.choice.interval == 2 * threads.INTERVAL
+
+
+def test_the_choice_carries_over_to_the_next_fit_of_the_same_net():
+    policy, pool, machine = policy_on({4: 1.0, 1: 2.0})
+    machine.run_batches(policy, 8)
+    policy.close()
+    assert pool.n == 4
+    n_before = len(pool.history)
+    again = ThreadPolicy([pool], 4, "net", clock=machine)
+    machine.run_batches(again, 3)
+    assert pool.history[n_before:] == [4]  # the choice, set once: no measuring
+    other = ThreadPolicy([pool], 4, "another net", clock=machine)
+    machine.run_batches(other, 3)
+    assert 1 in pool.history[n_before:]  # a new workload is measured
+
+
+def test_close_restores_the_count_found():
+    policy, pool, machine = policy_on({4: 5.0, 1: 1.0})
+    machine.run_batches(policy, 4)
+    assert pool.n == 1
+    policy.close()
+    assert pool.n == 4
+
+
+def test_the_hook_is_none_with_one_thread_or_small_products(monkeypatch):
+    pool = FakePool(2)
+    monkeypatch.setattr(threads, "_numpy_blas", lambda: [pool])
+    big = [100, 256, 128, 10]
+    assert batch_flops(big, 256) == 6 * 256 * (100 * 256 + 256 * 128 + 128 * 10)
+    with blas_thread_policy(big, 256, np.float64) as hook:
+        assert hook is not None
+    assert pool.n == 2
+    with blas_thread_policy([64, 10, 10], 32, np.float64) as hook:
+        assert hook is None and pool.n == 1  # too small for threads
+    assert pool.n == 2
+    pool.n = 1
+    with blas_thread_policy(big, 256, np.float64) as hook:
+        assert hook is None and pool.n == 1
+    monkeypatch.setattr(threads, "ENABLED", False)
+    pool.n = 2
+    with blas_thread_policy(big, 256, np.float64) as hook:
+        assert hook is None and pool.n == 2
+
+
+def _blas_threads():
+    return [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
+
+
+MAX_THREADS = max(_blas_threads(), default=1)  # before the suite's limit of 1
+
+
+@pytest.mark.skipif(MAX_THREADS < 2, reason="needs a BLAS with 2 threads or more")
+def test_thread_count_changes_no_weight_and_is_restored(monkeypatch):
+    rng = np.random.RandomState(0)
+    X = rng.standard_normal((600, 100))
+    y = (X[:, 0] + X[:, 1] > 0).astype(int)
+    params = dict(hidden_layer_sizes=(256, 128), batch_size=128, max_iter=3)
+    monkeypatch.setattr(threads, "PROBES", 1)
+    monkeypatch.setattr(threads, "INTERVAL", 0.0)  # keep switching
+    counts, set_threads = [], threads._set_threads
+
+    def recording(libraries, n):
+        counts.append(n)
+        set_threads(libraries, n)
+
+    monkeypatch.setattr(threads, "_set_threads", recording)
+    with threadpool_limits(MAX_THREADS, user_api="blas"):
+        before = _blas_threads()
+        with pytest.warns(ConvergenceWarning):
+            switching = ScratchMLPClassifier(**params, random_state=0).fit(X, y)
+        assert _blas_threads() == before
+    assert {1, MAX_THREADS} <= set(counts)  # the fit did switch
+    with pytest.warns(ConvergenceWarning):
+        single = ScratchMLPClassifier(**params, random_state=0).fit(X, y)
+    for a, b in zip(switching.coefs_, single.coefs_, strict=True):
+        np.testing.assert_array_equal(a, b)
