@@ -22,7 +22,9 @@ Besides the fit workloads the script reports:
   skscratch's epoch time as a multiple of it;
 * skscratch's float64 epoch time over its float32 epoch time (medium);
 * peak memory (``tracemalloc``) of ``fit`` and ``predict_proba`` for both;
-* a PyTorch CPU column when ``import torch`` works (it is never required).
+* a PyTorch CPU column when ``import torch`` works, and a JAX column
+  (``jax.jit``-compiled steps from skscratch's own initial weights and batch
+  order, see ``jax_mlp.py``) when ``import jax`` works; neither is required.
 """
 
 import argparse
@@ -62,6 +64,29 @@ try:
     import torch
 except (ImportError, OSError):
     torch = None
+
+jax_mlp = None  # imported by load_jax, once the thread count is known
+
+
+def load_jax(threads):
+    """Import the JAX loop if jax is installed; one thread when ``threads == 1``.
+
+    XLA reads its thread settings when jax is first imported, so they are set
+    in the environment just before.
+    """
+    global jax_mlp
+    if threads == 1:
+        flags = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+        os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} {flags}".strip()
+    try:
+        import jax_mlp as module
+    except ImportError:
+        return
+    jax_mlp = module
+
+
+#: Other implementations timed when installed, in table order.
+OTHERS = ("torch", "jax")
 
 # The results page: included by the documentation's benchmarks page.
 RESULTS = Path(__file__).resolve().parent / "results.md"
@@ -288,15 +313,22 @@ def make_estimator(lib, params):
         return MLPClassifier(**params)
     if lib == "scratch":
         return ScratchMLPClassifier(**params)
+    if lib == "jax":
+        return jax_mlp.JaxMLP(**params)
     return TorchMLP(**params)
 
 
 def libraries(solver):
-    """Libraries timed for a solver: torch only if installed and not L-BFGS."""
+    """Libraries timed for a solver: torch and jax if installed, not L-BFGS."""
     libs = ["sklearn", "scratch"]
-    if torch is not None and solver != "lbfgs":
-        libs.append("torch")
+    if solver != "lbfgs":
+        libs += [lib for lib in OTHERS if installed(lib)]
     return libs
+
+
+def installed(lib):
+    """Whether the optional library ``lib`` (torch or jax) can be timed."""
+    return {"torch": torch, "jax": jax_mlp}[lib] is not None
 
 
 # ---------------------------------------------------------------- measurement
@@ -365,6 +397,7 @@ class FitResult:
     iters: dict = field(default_factory=dict)
     accuracy: dict = field(default_factory=dict)
     peak_mb: dict = field(default_factory=dict)
+    jax_loss_gap: float | None = None
 
     def per_iter(self, lib):
         """Per-repeat fit time divided by that fit's ``n_iter_``."""
@@ -414,6 +447,9 @@ def run_fit_workload(workload, dtype, repeats):
             fitted[lib] = est
     for lib in libs:
         result.accuracy[lib] = float(fitted[lib].score(data.X_test, data.y_test))
+    if "jax" in fitted:  # it starts from our weights and visits our batch order
+        gap = np.subtract(fitted["jax"].loss_curve_, fitted["scratch"].loss_curve_)
+        result.jax_loss_gap = float(np.max(np.abs(gap)))
     short = {**params, "max_iter": min(3, params["max_iter"])}
     for lib in ("sklearn", "scratch"):
         result.peak_mb[lib] = peak_memory_mb(
@@ -520,10 +556,11 @@ def run_predict_workload(quick, dtype, repeats):
     sk.coefs_ = [np.array(c) for c in scratch.coefs_]
     sk.intercepts_ = [np.array(b) for b in scratch.intercepts_]
     models = {"sklearn": sk, "scratch": scratch}
-    if torch is not None:
-        models["torch"] = TorchMLP(**params).load_weights(
-            scratch.coefs_, scratch.intercepts_, scratch.classes_
-        )
+    for lib in OTHERS:
+        if installed(lib):
+            models[lib] = make_estimator(lib, params).load_weights(
+                scratch.coefs_, scratch.intercepts_, scratch.classes_
+            )
     title = f"{n_rows}x100, hidden (256, 128), 10 classes, same weights in all"
     result = PredictResult(n_rows, title)
     reference = scratch.predict_proba(X_pred)
@@ -590,7 +627,8 @@ def environment_lines():
         f"scipy {scipy.__version__}, scikit-learn {sklearn.__version__}, "
         f"threadpoolctl {threadpoolctl.__version__}, "
         f"skscratch {skscratch.__version__} ({git_revision()}), "
-        f"torch {torch.__version__ if torch is not None else 'not installed'}",
+        f"torch {torch.__version__ if torch is not None else 'not installed'}, "
+        f"jax {jax_mlp.jax.__version__ if jax_mlp is not None else 'not installed'}",
     ]
     env = [
         f"{k}={v}" for k, v in sorted(os.environ.items()) if k.startswith("OPENBLAS")
@@ -632,11 +670,14 @@ def print_fit_result(r):
         f" (pairs {low:.2f}-{high:.2f}x), {r.speedup(per_iter=False):.2f}x total;"
         f" memory scratch/sklearn {memory:.2f}"
     )
-    if "torch" in r.times:
-        print(
-            f"  sklearn/torch {r.speedup('sklearn', 'torch'):.2f}x, "
-            f"scratch/torch {r.speedup('scratch', 'torch'):.2f}x (time ratios)"
-        )
+    for lib in OTHERS:
+        if lib in r.times:
+            print(
+                f"  {lib}/scratch {r.speedup(lib, 'scratch'):.2f}x, "
+                f"{lib}/sklearn {r.speedup(lib, 'sklearn'):.2f}x (time ratios)"
+            )
+    if r.jax_loss_gap is not None:
+        print(f"  jax and scratch loss curves differ by at most {r.jax_loss_gap:.2g}")
     if len({n for v in r.iters.values() for n in v}) > 1:
         print(f"  note: iteration counts differ between runs: {r.iters}")
 
@@ -745,7 +786,7 @@ def _speed_table(fits):
 
 
 def _torch_and_memory_tables(fits):
-    """Markdown rows of the accuracy/memory table, and torch's if it ran."""
+    """Markdown rows of the accuracy/memory table, and torch's and jax's."""
     out = [
         "",
         "| workload | data | accuracy sklearn / skscratch "
@@ -758,19 +799,29 @@ def _torch_and_memory_tables(fits):
             f"| {r.name} | {r.data} | {acc['sklearn']:.4f} / {acc['scratch']:.4f} "
             f"| {mem['sklearn']:.1f} / {mem['scratch']:.1f} |"
         )
-    if any("torch" in r.times for r in fits):
-        out += [
-            "",
-            "| workload | torch ms/epoch | sklearn / torch | skscratch / torch |",
-            "|---|---|---|---|",
-        ]
-        for r in fits:
-            torch_ms = r.median("torch")
-            out.append(
-                f"| {r.name} | {fmt(None if torch_ms is None else 1e3 * torch_ms)} "
-                f"| {fmt(r.speedup('sklearn', 'torch'), '.2f', 'x')} "
-                f"| {fmt(r.speedup('scratch', 'torch'), '.2f', 'x')} |"
-            )
+    for lib in OTHERS:
+        if any(lib in r.times for r in fits):
+            out += _other_table(fits, lib)
+    return out
+
+
+def _other_table(fits, lib):
+    """Markdown rows comparing ``lib`` (torch or jax) with both estimators."""
+    out = [
+        "",
+        f"| workload | {lib} ms/epoch | {lib} / skscratch | {lib} / sklearn |",
+        "|---|---|---|---|",
+    ]
+    for r in fits:
+        ms = r.median(lib)
+        out.append(
+            f"| {r.name} | {fmt(None if ms is None else 1e3 * ms)} "
+            f"| {fmt(r.speedup(lib, 'scratch'), '.2f', 'x')} "
+            f"| {fmt(r.speedup(lib, 'sklearn'), '.2f', 'x')} |"
+        )
+    if lib == "jax":
+        compile_s = sum(jax_mlp.COMPILE_SECONDS.values())
+        out += ["", f"JAX compile time, excluded above: {compile_s:.1f} s in all."]
     return out
 
 
@@ -787,8 +838,9 @@ def _extra_lines(report):
             f"(pairs {low:.2f}-{high:.2f}x); peak memory sklearn "
             f"{p.peak_mb['sklearn']:.1f} MB, skscratch {p.peak_mb['scratch']:.1f} MB."
         )
-        if "torch" in p.times:
-            out.append(f"  torch {p.median('torch'):.3f} s.")
+        for lib in OTHERS:
+            if lib in p.times:
+                out.append(f"  {lib} {p.median(lib):.3f} s.")
     gemm = report.get("gemm")
     if gemm:
         out.append(
@@ -971,6 +1023,11 @@ def run(args):
             args.quick, dtype, args.repeats or (2 if args.quick else 7)
         )
         print_predict_result(report["predict"])
+    if jax_mlp is not None and jax_mlp.COMPILE_SECONDS:
+        print(
+            f"\njax: {sum(jax_mlp.COMPILE_SECONDS.values()):.1f} s of compilation, "
+            "done before timing and excluded"
+        )
     report["other_load"] = load.fraction()
     if report["other_load"] is not None:
         print(
@@ -989,6 +1046,7 @@ def main(argv=None):
     """Entry point."""
     args = parse_args(argv)
     warnings.simplefilter("ignore", ConvergenceWarning)
+    load_jax(args.threads)
     if args.contention:
         from contention import run_contention
 
