@@ -11,9 +11,15 @@ interleaved batches on one thread and on the current count, then it keeps the
 faster for a while (longer each time the choice is confirmed) and measures
 again.
 
-The thread count changes no result: BLAS splits a product's rows and columns
-between threads, never a dot product, so every element is summed in the same
-order.
+With the OpenBLAS of NumPy's wheels the thread count changes no result: it
+splits a product's rows and columns between threads, never a dot product, so
+every element is summed in the same order (``tests/test_threads.py`` checks
+it). Other BLAS libraries may round differently at another count; under
+``threadpool_limits(1)`` nothing is switched.
+
+Two limits: the pools are the process's, so fits running at once in threads
+of one process steer the same pools; and a ``partial_fit`` call with a single
+batch never completes a measurement, so it runs at the count it finds.
 """
 
 import functools
