@@ -333,8 +333,9 @@ def run_lbfgs(estimator, net, X, Y, sample_weight, tasks):
     est.loss_curve_ = []
     recorder = LbfgsRecorder(est, net, tasks)
     loss_penalty = penalty(est)
+    threads = blas_thread_policy(net.layer_units, X.shape[0], net.theta.dtype)
     try:
-        with single_threaded_scipy_blas():
+        with single_threaded_scipy_blas(), threads as after_eval:
             result = minimize_lbfgs(
                 net,
                 X,
@@ -345,6 +346,7 @@ def run_lbfgs(estimator, net, X, Y, sample_weight, tasks):
                 est.max_fun,
                 est.tol,
                 callback=recorder,
+                after_eval=after_eval,
             )
     except KeyboardInterrupt:
         _keep_last_iterate(est, recorder, X, Y, sample_weight, loss_penalty)

@@ -45,7 +45,7 @@ MAX_INTERVAL = 32.0
 MARGIN = 0.9
 #: A batch on more threads this many times slower than on one ends the
 #: measurement at once: contention, and each such batch is expensive.
-CLEARLY_WORSE = 1.5
+CLEARLY_WORSE = 1.3
 
 #: Below this many floating-point operations in a batch's products, more
 #: threads cannot pay for waking and joining them: one thread, no measuring.
@@ -136,7 +136,8 @@ class Choice:
 class ThreadPolicy:
     """Time batches on one thread and on ``n`` threads; use the faster.
 
-    Call :meth:`after_batch` once after every mini-batch. A measurement
+    Call :meth:`after_batch` once after every mini-batch (for L-BFGS, after
+    every evaluation of the loss on the full batch). A measurement
     skips one batch (it warms up the setting in force), then alternates one
     thread and ``n`` until each has :data:`PROBES` timings, or until a batch
     on ``n`` is :data:`CLEARLY_WORSE`. ``n`` is kept only when its median

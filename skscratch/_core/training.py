@@ -142,7 +142,9 @@ def full_batch_loss(net, X, Y, sw, penalty):
     return loss_and_gradient(net, X, Y, sw, penalty, Workspace(net, X.shape[0]))
 
 
-def minimize_lbfgs(net, X, Y, sw, penalty, max_iter, max_fun, tol, callback=None):
+def minimize_lbfgs(
+    net, X, Y, sw, penalty, max_iter, max_fun, tol, callback=None, after_eval=None
+):
     """Train ``net`` on the full batch with L-BFGS-B, in place.
 
     ``scipy.optimize.minimize`` proposes parameter vectors; each is copied
@@ -165,6 +167,9 @@ def minimize_lbfgs(net, X, Y, sw, penalty, max_iter, max_fun, tol, callback=None
         Stop when the largest gradient component falls below ``tol``.
     callback : callable, optional
         Called after each iteration with scipy's ``intermediate_result``.
+    after_eval : callable, optional
+        Called without arguments after each loss evaluation (the estimator
+        steers BLAS threads with it).
 
     Returns
     -------
@@ -176,6 +181,8 @@ def minimize_lbfgs(net, X, Y, sw, penalty, max_iter, max_fun, tol, callback=None
     def fun(x):
         np.copyto(theta, x, casting="same_kind")
         loss = loss_and_gradient(net, X, Y, sw, penalty, ws)
+        if after_eval is not None:
+            after_eval()
         return loss, ws.grad.astype(np.float64)
 
     kwargs = {}
