@@ -1,10 +1,13 @@
 """The BLAS thread policy: which count it picks, when it measures, what it restores."""
 
+import contextlib
+
 import numpy as np
 import pytest
 from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import threadpool_info, threadpool_limits
 
+import skscratch._fit_loop as fit_loop
 import skscratch._threads as threads
 from skscratch import ScratchMLPClassifier
 from skscratch._threads import ThreadPolicy, batch_flops, blas_thread_policy
@@ -185,3 +188,28 @@ def test_thread_count_changes_no_weight_and_is_restored(monkeypatch):
         single = ScratchMLPClassifier(**params, random_state=0).fit(X, y)
     for a, b in zip(switching.coefs_, single.coefs_, strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+def test_the_training_loop_calls_the_hook_once_per_batch(monkeypatch, solver):
+    calls, workloads = [], []
+
+    @contextlib.contextmanager
+    def counting_policy(layer_units, batch_size, dtype):
+        workloads.append((list(layer_units), batch_size, np.dtype(dtype)))
+        yield lambda: calls.append(1)
+
+    monkeypatch.setattr(fit_loop, "blas_thread_policy", counting_policy)
+    rng = np.random.RandomState(0)
+    X, y = rng.standard_normal((90, 4)).astype(np.float32), rng.randint(0, 2, 90)
+    est = ScratchMLPClassifier(
+        hidden_layer_sizes=(5,), solver=solver, batch_size=40, max_iter=3
+    )
+    with pytest.warns(ConvergenceWarning):
+        est.fit(X, y)
+    if solver == "lbfgs":
+        assert workloads == [([4, 5, 1], 90, np.float32)]
+        assert len(calls) >= est.n_iter_  # one per loss evaluation
+    else:
+        assert workloads == [([4, 5, 1], 40, np.float32)]
+        assert len(calls) == 3 * 3  # three batches (40, 40, 10) per epoch
