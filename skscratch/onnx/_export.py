@@ -327,8 +327,32 @@ def to_onnx(
     )
 
 
+def _check_final_step(operator):
+    """Refuse a network whose predictions feed another model's operator.
+
+    skl2onnx converts the network as a predictor: in a pipeline's middle
+    step, the next step would read its predictions where scikit-learn feeds
+    it ``transform``'s features. (skl2onnx's own ZipMap of a classifier's
+    probabilities is no such step.)
+    """
+    scope = getattr(operator, "scope_inst", None)
+    ours = {variable.onnx_name for variable in operator.outputs}
+    for other in [] if scope is None else scope.operators.values():
+        if other is operator or other.type == "SklearnZipMap":
+            continue
+        if ours & {variable.onnx_name for variable in other.inputs}:
+            raise ValueError(
+                f"skl2onnx cannot convert {type(operator.raw_operator).__name__} "
+                "as a middle step of a pipeline: it converts the network's "
+                "predictions, while the pipeline passes on its transform. "
+                "Export the network's transform with "
+                "skscratch.onnx.to_onnx(estimator, method='transform')."
+            )
+
+
 def _skl2onnx_shapes(operator):
     """Set the types and shapes of an operator's outputs (skl2onnx hook)."""
+    _check_final_step(operator)
     from skl2onnx.common.data_types import (
         DoubleTensorType,
         FloatTensorType,
