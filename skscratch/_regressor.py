@@ -46,9 +46,9 @@ class ScratchMLPRegressor(RegressorMixin, BaseScratchMLP):
 
     Parameters
     ----------
-    loss : {'squared_error', 'poisson', 'absolute_error', 'huber', \
-            'quantile'}, default='squared_error'
-        Loss to minimise. 'squared_error' is
+    loss : str, default='squared_error'
+        Loss to minimise: 'squared_error', 'poisson', 'absolute_error',
+        'huber' or 'quantile'. 'squared_error' is
         :math:`\frac{1}{2} \sum_k (p_k - y_k)^2` per sample with an identity
         output; 'poisson' is half the Poisson deviance
         :math:`\sum_k [y_k \log(y_k / p_k) - y_k + p_k]` with predictions

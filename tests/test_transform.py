@@ -1,7 +1,6 @@
 """transform: a fitted network's hidden layer as features."""
 
 import numpy as np
-import pandas as pd
 import pytest
 import scipy.sparse as sp
 from scipy.special import expit
@@ -143,6 +142,7 @@ def test_feature_names_out(kind, named, prefix):
 
 @pytest.mark.parametrize("kind", ["clf", "reg"])
 def test_set_output_pandas(kind):
+    pd = pytest.importorskip("pandas")  # the pandas extra
     frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(5)], index=X[:, 0] * 10)
     est = CLASSES[kind][1](hidden_layer_sizes=(3,), max_iter=20, random_state=0)
     est.set_output(transform="pandas")
