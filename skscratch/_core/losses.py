@@ -1,9 +1,5 @@
 r"""Output layers paired with their losses: softmax, logistic, identity and exp.
 
-(The regressor's absolute-error, Huber and quantile losses, at the end of
-this module, pair the identity with a loss that is not its canonical one, and
-bring their own output delta.)
-
 Each output activation is paired with its *canonical* loss, which is what
 makes the output error of every pair the same simple expression. Writing
 :math:`P = g(Z)` for the output activation and :math:`Y` for the targets,
@@ -27,6 +23,11 @@ gradient by :math:`\sum_i s_i` (or :math:`n`) at the end.
 Doing each sum in the same order as scikit-learn makes the loss and the
 gradient equal to its values bit for bit, and so L-BFGS, whose line search
 reads the loss, follows scikit-learn's iterates over whole runs.
+
+The regressor's absolute-error, Huber and quantile (pinball) losses, at the
+end of this module, pair the identity with a loss that is not its canonical
+one: their output delta is :math:`s \odot \ell'(P - Y)`, the derivative of
+the loss, which each brings as its record's ``gradient``.
 """
 
 from collections.abc import Callable
