@@ -49,6 +49,11 @@ def hidden_layer_index(transform_layer, n_hidden):
     ValueError
         If the network has no hidden layer with that index.
     """
+    if n_hidden == 0:
+        raise ValueError(
+            "transform returns a hidden layer, and this network has none "
+            "(hidden_layer_sizes is empty)."
+        )
     if not -n_hidden <= transform_layer < n_hidden:
         raise ValueError(
             f"transform_layer={transform_layer} is out of range: the network "
@@ -119,6 +124,11 @@ class HiddenLayerTransformerMixin(ClassNamePrefixFeaturesOutMixin, TransformerMi
             The layer's activations, in the dtype of the fitted weights
             (float32 for a model fitted on float32 data); ``n_units`` is the
             layer's size in ``hidden_layer_sizes``.
+
+        Raises
+        ------
+        ValueError
+            If the fitted network has no hidden layer ``transform_layer``.
         """
         check_is_fitted(self, ["coefs_", "intercepts_"])
         index = self._hidden_index()

@@ -97,6 +97,13 @@ def test_out_of_range_layer_raises_at_transform(kind, layer):
 
 
 @pytest.mark.parametrize("kind", ["clf", "reg"])
+def test_no_hidden_layer_raises_at_transform(kind):
+    est = CLASSES[kind][0](hidden_layer_sizes=(), max_iter=5).fit(X, Y[kind])
+    with pytest.raises(ValueError, match="this network has none"):
+        est.transform(X)
+
+
+@pytest.mark.parametrize("kind", ["clf", "reg"])
 @pytest.mark.parametrize("bad", [1.5, "last", None, [0]])
 def test_bad_transform_layer_raises_sklearn_error(kind, bad):
     est = CLASSES[kind][0](transform_layer=bad, max_iter=5)
