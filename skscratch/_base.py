@@ -31,6 +31,7 @@ from skscratch._core.optimizers import OPTIMIZERS, saved_types
 from skscratch._core.training import Diverged
 from skscratch._docs import DOCS_URL
 from skscratch._fit_loop import StochasticRun, penalty, run_lbfgs
+from skscratch._losses import output_activation, output_parameter
 from skscratch._reporting import (
     CALLBACK_STATE,
     FitTasks,
@@ -38,6 +39,7 @@ from skscratch._reporting import (
     diverged_error,
 )
 from skscratch._stopping import reset_record, sync_record
+from skscratch._transform import TRANSFORM_LAYER_CONSTRAINT, HiddenLayerTransformerMixin
 from skscratch._validation import (
     check_architecture,
     check_parameter_shapes,
@@ -104,7 +106,7 @@ class _Rollback:
             np.copyto(state["_theta"], self.theta)
 
 
-class BaseScratchMLP(CallbackSupportMixin, BaseEstimator):
+class BaseScratchMLP(CallbackSupportMixin, HiddenLayerTransformerMixin, BaseEstimator):
     """Parameters, validation and training plumbing of the scratch MLPs.
 
     Not meant to be used directly: use :class:`~skscratch.ScratchMLPClassifier`.
@@ -154,6 +156,7 @@ class BaseScratchMLP(CallbackSupportMixin, BaseEstimator):
         "init": [StrOptions({"glorot", "he"})],
         "scoring": [None, StrOptions(set(get_scorer_names())), callable],
         "max_grad_norm": [None, Interval(Real, 0, None, closed="neither")],
+        "transform_layer": TRANSFORM_LAYER_CONSTRAINT,
     }
 
     #: Classes a fitted model may hold besides the estimator (for skops).
@@ -201,17 +204,17 @@ class BaseScratchMLP(CallbackSupportMixin, BaseEstimator):
         units = (self.coefs_[0].shape[0], *(c.shape[1] for c in self.coefs_))
         n_hidden = len(units) - 2
         layers = (hidden_activations(self.activation, n_hidden), self._output)
-        dropout = dropout_rates(self.dropout, n_hidden)
+        extras = (dropout_rates(self.dropout, n_hidden), output_parameter(self))
         theta = getattr(self, "_theta", None)
         if theta is not None:
-            net = Network(units, *layers, theta, dropout)
+            net = Network(units, *layers, theta, *extras)
             if views_intact(self.coefs_, net.coefs) and views_intact(
                 self.intercepts_, net.intercepts
             ):
                 return net
         check_parameter_shapes(self.coefs_, self.intercepts_, units)
         self._theta = flatten(self.coefs_, self.intercepts_)
-        net = Network(units, *layers, self._theta, dropout)
+        net = Network(units, *layers, self._theta, *extras)
         self.coefs_, self.intercepts_ = net.coefs, net.intercepts
         return net
 
@@ -221,7 +224,7 @@ class BaseScratchMLP(CallbackSupportMixin, BaseEstimator):
         self.t_ = 0
         self.n_layers_ = len(layer_units)
         self.n_outputs_ = layer_units[-1]
-        self.out_activation_ = self._output
+        self.out_activation_ = output_activation(self)
         hidden = hidden_activations(self.activation, len(layer_units) - 2)
         # One name per weight matrix; the output layer takes the last hidden
         # layer's (scikit-learn uses its single activation for all).

@@ -168,6 +168,7 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
         init="glorot",
         scoring=None,
         max_grad_norm=None,
+        transform_layer=-1,
     ):
         set_init_params(self, locals())
 

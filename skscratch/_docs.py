@@ -139,6 +139,12 @@ EXTENSION_PARAMETERS = r"""
     max_grad_norm : float or None, default=None
         Clip each mini-batch gradient to this Euclidean norm over the whole
         network; None never clips.
+
+    transform_layer : int, default=-1
+        Hidden layer whose activations ``transform`` returns: an index among
+        the hidden layers, from 0 (the first), negative ones counting from
+        the last (-1, the default, is the last hidden layer). Checked against
+        the fitted network when ``transform`` is called. Training ignores it.
 """
 
 

@@ -267,8 +267,9 @@ class StochasticRun:
         if not np.isfinite(logits).all():
             score, loss = np.nan, np.nan
         else:
+            net = self.net
             loss = evaluate_loss(
-                self.net.output, logits.copy(), val.Y, val.sample_weight
+                net.output, logits.copy(), val.Y, val.sample_weight, net.output_param
             )
             if est.scoring is None:
                 score = float(est._score_raw(logits, val.y, val.sample_weight))

@@ -1,20 +1,34 @@
 """ScratchMLPRegressor: a drop-in replacement for scikit-learn's MLPRegressor."""
 
+from numbers import Real
+
 import numpy as np
 from sklearn.base import RegressorMixin
 from sklearn.metrics import r2_score
-from sklearn.utils._param_validation import StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import column_or_1d
 from sklearn_compat.utils.validation import validate_data
 
 from skscratch._base import BaseScratchMLP, set_init_params
 from skscratch._callbacks import with_callbacks
-from skscratch._core.losses import OUTPUTS
+from skscratch._core.losses import OUTPUTS, evaluate_loss
 from skscratch._docs import fill_doc
+from skscratch._losses import output_parameter
 from skscratch._validation import stochastic_solver
 
-OUTPUT_OF_LOSS = {"squared_error": "identity", "poisson": "exp"}
+#: loss -> its output layer in :data:`skscratch._core.losses.OUTPUTS`.
+OUTPUT_OF_LOSS = {
+    "squared_error": "identity",
+    "poisson": "exp",
+    "absolute_error": "absolute_error",
+    "huber": "huber",
+    "quantile": "quantile",
+}
+
+#: Losses whose model is not the conditional mean, which R^2 measures: their
+#: validation score (early stopping) is minus the validation loss instead.
+SCORED_BY_LOSS = frozenset({"absolute_error", "huber", "quantile"})
 
 
 @fill_doc
@@ -25,20 +39,44 @@ class ScratchMLPRegressor(RegressorMixin, BaseScratchMLP):
     the same parameters with the same defaults and meaning, the same fitted
     attributes and methods. It minimises half the squared error with an
     identity output, or half the Poisson deviance with an exponential output
-    (a log link), with L-BFGS, SGD, Adam, RMSprop or AdamW.
+    (a log link), with L-BFGS, SGD, Adam, RMSprop or AdamW. Added here: the
+    absolute-error, Huber and quantile losses, and ``transform``, which
+    returns a hidden layer's activations (so that a network fitted on
+    ``(X, X)`` with a narrow layer is an autoencoder).
 
     Parameters
     ----------
-    loss : {'squared_error', 'poisson'}, default='squared_error'
-        Loss to minimise. 'squared_error' is
+    loss : str, default='squared_error'
+        Loss to minimise: 'squared_error', 'poisson', 'absolute_error',
+        'huber' or 'quantile'. 'squared_error' is
         :math:`\frac{1}{2} \sum_k (p_k - y_k)^2` per sample with an identity
         output; 'poisson' is half the Poisson deviance
         :math:`\sum_k [y_k \log(y_k / p_k) - y_k + p_k]` with predictions
-        :math:`p = e^{z}`, for non-negative targets such as counts.
+        :math:`p = e^{z}`, for non-negative targets such as counts. Added
+        here, each with an identity output: 'absolute_error'
+        :math:`\sum_k |p_k - y_k|`, which predicts the conditional median;
+        'huber', half the squared error for residuals up to ``huber_delta``
+        and linear beyond, robust to outliers in ``y``; and 'quantile', the
+        pinball loss, which predicts the ``quantile`` of ``y`` given ``X``
+        (two such models give a prediction interval). With these three, the
+        validation score that early stopping follows is minus the
+        validation loss (unless ``scoring`` is set); ``score`` stays
+        :math:`R^2`.
 
     %(shared_parameters)s
 
     %(extension_parameters)s
+
+    huber_delta : float, default=1.0
+        Threshold :math:`\delta > 0` of ``loss='huber'``, in the units of
+        ``y``: residuals up to it cost half their square, larger ones
+        :math:`\delta (|r| - \delta / 2)`. Scale ``y`` (or choose
+        :math:`\delta` near its noise level) for it to mean the same on every
+        problem. Other losses ignore it.
+
+    quantile : float, default=0.5
+        Level :math:`q \in (0, 1)` of ``loss='quantile'``: the model predicts
+        the :math:`q`-quantile of ``y`` given ``X``. Other losses ignore it.
 
     Attributes
     ----------
@@ -71,6 +109,8 @@ class ScratchMLPRegressor(RegressorMixin, BaseScratchMLP):
     _parameter_constraints: dict = {
         **BaseScratchMLP._parameter_constraints,
         "loss": [StrOptions(set(OUTPUT_OF_LOSS))],
+        "huber_delta": [Interval(Real, 0, None, closed="neither")],
+        "quantile": [Interval(Real, 0, 1, closed="neither")],
     }
 
     def __init__(
@@ -105,6 +145,9 @@ class ScratchMLPRegressor(RegressorMixin, BaseScratchMLP):
         init="glorot",
         scoring=None,
         max_grad_norm=None,
+        transform_layer=-1,
+        huber_delta=1.0,
+        quantile=0.5,
     ):
         set_init_params(self, locals())
 
@@ -147,7 +190,14 @@ class ScratchMLPRegressor(RegressorMixin, BaseScratchMLP):
         return Z.ravel() if Z.shape[1] == 1 else Z
 
     def _score_raw(self, raw, y, sample_weight):
-        """:math:`R^2` of the predictions encoded by the logits ``raw``."""
+        """:math:`R^2` of the predictions encoded by the logits ``raw``.
+
+        For the losses in :data:`SCORED_BY_LOSS`, minus their loss instead.
+        """
+        if self.loss in SCORED_BY_LOSS:
+            Y = y.reshape(y.shape[0], -1).astype(raw.dtype, copy=False)
+            param = output_parameter(self)
+            return -evaluate_loss(self._output, raw, Y, sample_weight, param)
         return r2_score(y, self._predictions(raw), sample_weight=sample_weight)
 
     # ---------------------------------------------------------- training API

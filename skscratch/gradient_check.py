@@ -73,6 +73,7 @@ def check_gradients(estimator, X, y, *, sample_weight=None, epsilon=1e-6):
         fitted.output,
         fitted.theta.astype(np.float64),
         fitted.dropout,
+        fitted.output_param,
     )
     X, Y = X.astype(np.float64), Y.astype(np.float64)
     sw = None if sw is None else sw.astype(np.float64)

@@ -95,16 +95,22 @@ def test_activation_safe_at_extremes(name, dtype):
     assert Z.dtype == dtype and np.isfinite(Z).all() and np.isfinite(delta).all()
 
 
+# A value of each loss parameter an output layer may take, by its name.
+LOSS_PARAMETERS = {"huber_delta": 1.0, "quantile": 0.3}
+
+
 @pytest.mark.parametrize("name", sorted(OUTPUTS))
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_output_layer_safe_for_huge_logits(name, dtype):
     Z = np.array([[-1e4, 0.0, 1e4], [1e4, 1e4, -1e4]], dtype=dtype)
     Y = np.array([[0, 0, 1], [1, 0, 0]], dtype=dtype)
     delta, work, row = np.empty_like(Z), np.empty_like(Z), np.empty((2, 1), dtype)
+    param = LOSS_PARAMETERS.get(OUTPUTS[name].parameter)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        loss = output_layer(name, Z, Y, None, delta, work, row)
+        loss = output_layer(name, Z, Y, None, delta, work, row, param=param)
     assert np.isfinite(loss) and np.isfinite(delta).all()
+    assert delta.dtype == dtype
     if name == "softmax":
         np.testing.assert_allclose(Z.sum(axis=1), 1, rtol=1e-6)
     if name in ("softmax", "logistic"):

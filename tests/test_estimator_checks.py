@@ -102,6 +102,24 @@ EXTENDED += [
 ]
 EXTENDED.append(ScratchMLPRegressor(scoring="neg_mean_squared_error", random_state=0))
 
+# The regressor's robust and quantile losses with every solver, and off-centre
+# values of their parameters; transform from a hidden layer other than the
+# last. (Every estimator above has transform, so the transformer checks run
+# for all of them.)
+EXTENDED += [
+    ScratchMLPRegressor(loss=loss, solver=solver, random_state=0)
+    for loss in ["absolute_error", "huber", "quantile"]
+    for solver in SOLVERS
+]
+EXTENDED += [
+    ScratchMLPRegressor(loss="quantile", quantile=0.9, random_state=0),
+    ScratchMLPRegressor(loss="huber", huber_delta=0.1, random_state=0),
+    ScratchMLPClassifier((100, 50), transform_layer=-2, random_state=0),
+    ScratchMLPRegressor(
+        hidden_layer_sizes=(100, 50), transform_layer=0, random_state=0
+    ),
+]
+
 
 def _all_checks(estimators, leave_out=()):
     """Every compatibility check of each estimator, as pytest parameters.

@@ -276,4 +276,62 @@ def test_skl2onnx_default_zipmap(skl2onnx):
 
 def test_lowering_tables_are_keyed_like_the_core_registries():
     assert list(HIDDEN) == list(CORE_ACTIVATIONS)
-    assert set(OUTPUT) == set(OUTPUTS)
+    # the output layers' activations: the losses that share one (identity)
+    # share its lowering
+    assert set(OUTPUT) == {layer.activation_name for layer in OUTPUTS.values()}
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("loss", ["absolute_error", "huber", "quantile"])
+def test_new_losses_export(loss, dtype, onnx):
+    # prediction does not depend on the loss: an identity output
+    reg = fit_regressor(REGRESSION["multi"], "tanh", dtype, loss)
+    X_test = X.astype(dtype)
+    (values,) = run(to_onnx(reg, X_test), X_test)
+    np.testing.assert_allclose(values, reg.predict(X_test), rtol=0, atol=ATOL[dtype])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("layer", [0, 1, -1])
+@pytest.mark.parametrize("kind", ["clf", "reg"])
+def test_transform_export(kind, layer, dtype, onnx):
+    if kind == "clf":
+        est = fit_classifier(TARGETS["strings"], "gelu", dtype)
+    else:
+        est = fit_regressor(REGRESSION["single"], "softplus", dtype)
+    est.set_params(transform_layer=layer)
+    X_test = X.astype(dtype)
+    model = to_onnx(est, X_test, method="transform")
+    assert [o.name for o in model.graph.output] == ["features"]
+    (features,) = run(model, X_test)
+    assert features.dtype == dtype
+    expected = est.transform(X_test)
+    np.testing.assert_allclose(features, expected, rtol=0, atol=ATOL[dtype])
+
+
+def test_transform_export_errors(onnx):
+    reg = fit_regressor(REGRESSION["single"])
+    with pytest.raises(ValueError, match="method must be 'predict' or 'transform'"):
+        to_onnx(reg, method="predict_proba")
+    reg.set_params(transform_layer=2)
+    with pytest.raises(ValueError, match="transform_layer=2 is out of range"):
+        to_onnx(reg, method="transform")
+
+
+def test_skl2onnx_refuses_a_middle_step(skl2onnx):
+    # skl2onnx would feed the next step the predictions, not the features.
+    # (A classifier's two outputs are refused by the next step's converter.)
+    from sklearn.linear_model import LogisticRegression
+
+    register_skl2onnx()
+    y = TARGETS["binary"]
+    network = fit_regressor(REGRESSION["single"])
+    pipe = make_pipeline(network, LogisticRegression()).fit(X, y)
+    with pytest.raises(ValueError, match=r"cannot convert .* as a middle step"):
+        skl2onnx.to_onnx(pipe, X[:1].astype(np.float32))
+    # as the last step it converts, as before
+    final = make_pipeline(StandardScaler(), network).fit(X, REGRESSION["single"])
+    (values,) = run(
+        skl2onnx.to_onnx(final, X[:1].astype(np.float32)), X.astype(np.float32)
+    )
+    np.testing.assert_allclose(values.ravel(), final.predict(X), atol=1e-4)

@@ -384,6 +384,7 @@ EXTENSION_PARAMS = {
     "init": "glorot",
     "scoring": None,
     "max_grad_norm": None,
+    "transform_layer": -1,
 }
 EXTENSION_ATTRS = ["validation_loss_curve_"]
 

@@ -79,3 +79,35 @@ def test_skops_round_trip_with_explicit_trusted_types(kind, solver, tmp_path):
         est.partial_fit(X, Y[kind])
         restored.partial_fit(X, Y[kind])
         _assert_params_equal(_params(restored), _params(est))
+
+
+@ignore_convergence
+@pytest.mark.parametrize(
+    "kind, params",
+    [
+        ("reg", {"loss": "absolute_error"}),
+        ("reg", {"loss": "huber", "huber_delta": 0.3}),
+        ("reg", {"loss": "quantile", "quantile": 0.8}),
+        ("reg", {"hidden_layer_sizes": (4, 3), "transform_layer": 0}),
+        ("clf", {"hidden_layer_sizes": (4, 3), "transform_layer": -2}),
+    ],
+)
+def test_skops_round_trip_of_new_losses_and_transform(kind, params, tmp_path):
+    # the losses' parameters and the transform layer come back, and the model
+    # transforms, predicts and trains on as the original does
+    skops_io = pytest.importorskip("skops.io")  # the skops extra
+    from skscratch import SKOPS_TRUSTED_TYPES
+
+    est = _make(kind, learning_rate_init=0.01, **params).fit(X, Y[kind])
+    path = tmp_path / "model.skops"
+    skops_io.dump(est, path)
+    restored = skops_io.load(path, trusted=SKOPS_TRUSTED_TYPES)
+    assert restored.get_params() == est.get_params()
+    np.testing.assert_array_equal(restored.transform(X), est.transform(X))
+    assert list(restored.get_feature_names_out()) == list(est.get_feature_names_out())
+    for a, b in zip(_outputs(restored, X), _outputs(est, X), strict=True):
+        assert np.array_equal(a, b)
+    est.partial_fit(X, Y[kind])
+    restored.partial_fit(X, Y[kind])
+    _assert_params_equal(_params(restored), _params(est))
+    np.testing.assert_array_equal(restored.transform(X), est.transform(X))

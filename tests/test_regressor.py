@@ -108,6 +108,9 @@ def test_fitted_attributes_match_sklearn():
         "init",
         "scoring",
         "max_grad_norm",
+        "transform_layer",
+        "huber_delta",
+        "quantile",
     }
     poisson = ScratchMLPRegressor(loss="poisson", max_iter=3).fit(X, np.abs(y))
     assert poisson.out_activation_ == "exp"

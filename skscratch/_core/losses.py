@@ -23,6 +23,11 @@ gradient by :math:`\sum_i s_i` (or :math:`n`) at the end.
 Doing each sum in the same order as scikit-learn makes the loss and the
 gradient equal to its values bit for bit, and so L-BFGS, whose line search
 reads the loss, follows scikit-learn's iterates over whole runs.
+
+The regressor's absolute-error, Huber and quantile (pinball) losses, at the
+end of this module, pair the identity with a loss that is not its canonical
+one: their output delta is :math:`s \odot \ell'(P - Y)`, the derivative of
+the loss, which each brings as its record's ``gradient``.
 """
 
 from collections.abc import Callable
@@ -254,9 +259,11 @@ def poisson_deviance(P, Y, sw, work, spare):
 class OutputLayer:
     r"""An output activation paired with its canonical loss.
 
-    For every pair the output delta is the residual :math:`P - Y`, weighted
-    by the sample weights (see :func:`output_layer`), so a record needs only
-    the two functions below.
+    For a canonical pair the output delta is the residual :math:`P - Y`,
+    weighted by the sample weights (see :func:`output_layer`), so a record
+    needs only the first two functions below; a loss that is not its
+    activation's canonical one (absolute error, Huber, quantile) brings its
+    own ``gradient``.
 
     Parameters
     ----------
@@ -272,11 +279,26 @@ class OutputLayer:
         Whether the reported loss is the mean over the outputs rather than
         their sum (scikit-learn's squared error), while the delta stays the
         gradient of the sum.
+    gradient : callable or None, default=None
+        ``gradient(P, Y, out)`` writes :math:`\partial \ell / \partial Z`
+        per sample, unweighted, into ``out``, for a loss that is not its
+        activation's canonical one; None is the residual :math:`P - Y`.
+    parameter : str or None, default=None
+        Name of the estimator parameter the loss takes (the Huber threshold,
+        the quantile); its value is passed to ``loss`` and ``gradient`` as a
+        last argument. None for losses without one.
     """
 
     activation: Callable
     loss: Callable
     reports_output_mean: bool = False
+    gradient: Callable | None = None
+    parameter: str | None = None
+
+    @property
+    def activation_name(self):
+        """Name of the output activation (the estimators' ``out_activation_``)."""
+        return self.activation.__name__
 
     def inverse_link(self, Z):
         """Turn output logits into predictions, in place, and return them.
@@ -295,8 +317,10 @@ class OutputLayer:
         return Z
 
 
-#: output activation name -> its record; the estimators and the ONNX export
-#: read the names and the inverse links from here.
+#: output layer name -> its record: an output activation's name for its
+#: canonical loss, a loss's name for the others (added at the end of this
+#: module); the estimators and the ONNX export read the names and the
+#: inverse links from here.
 OUTPUTS = {
     "softmax": OutputLayer(softmax, log_loss_softmax),
     "logistic": OutputLayer(logistic, log_loss_logistic),
@@ -305,7 +329,7 @@ OUTPUTS = {
 }
 
 
-def output_layer(name, Z, Y, sw, delta, work, row, report=True):
+def output_layer(name, Z, Y, sw, delta, work, row, report=True, param=None):
     r"""Turn the output logits into predictions, a loss and the output delta.
 
     In place: ``Z`` becomes the predictions :math:`P = g(Z)` and ``delta``
@@ -317,8 +341,8 @@ def output_layer(name, Z, Y, sw, delta, work, row, report=True):
 
     Parameters
     ----------
-    name : {'softmax', 'logistic', 'identity', 'exp'}
-        Output activation (and so the loss).
+    name : str
+        Key of the output layer in :data:`OUTPUTS` (and so the loss).
     Z : ndarray of shape (n_samples, n_outputs)
         Output logits, overwritten by the predictions.
     Y : ndarray of shape (n_samples, n_outputs)
@@ -335,6 +359,8 @@ def output_layer(name, Z, Y, sw, delta, work, row, report=True):
         Report the squared error of several outputs as scikit-learn does,
         averaged over them; False gives the sum, the loss whose gradient the
         delta is (what a gradient check differentiates).
+    param : float or None, default=None
+        Value of the record's ``parameter`` (Huber threshold, quantile).
 
     Returns
     -------
@@ -342,33 +368,209 @@ def output_layer(name, Z, Y, sw, delta, work, row, report=True):
         Weighted mean loss of the batch (without any penalty).
     """
     layer = OUTPUTS[name]
+    args = () if layer.parameter is None else (param,)
     layer.activation(Z, row)
-    loss = layer.loss(Z, Y, sw, work, delta)
+    loss = layer.loss(Z, Y, sw, work, delta, *args)
     if report and layer.reports_output_mean:
         loss /= Z.shape[1]
-    np.subtract(Z, Y, out=delta)
+    if layer.gradient is None:
+        np.subtract(Z, Y, out=delta)
+    else:
+        layer.gradient(Z, Y, delta, *args)
     if sw is not None:
         delta *= sw[:, np.newaxis]
     return loss
 
 
-def evaluate_loss(name, Z, Y, sw=None):
+def evaluate_loss(name, Z, Y, sw=None, param=None):
     """Return the weighted mean loss of logits ``Z`` (no penalty, no gradient).
 
     Parameters
     ----------
-    name : {'softmax', 'logistic', 'identity', 'exp'}
-        Output activation (and so the loss).
+    name : str
+        Key of the output layer in :data:`OUTPUTS` (and so the loss).
     Z : ndarray of shape (n_samples, n_outputs)
         Output logits, overwritten by the predictions.
     Y : ndarray of shape (n_samples, n_outputs)
         Targets.
     sw : ndarray of shape (n_samples,) or None
         Sample weights.
+    param : float or None, default=None
+        Value of the loss's parameter, if it has one.
 
     Returns
     -------
     loss : float
     """
     scratch = np.empty_like(Z), np.empty_like(Z), np.empty((Z.shape[0], 1), Z.dtype)
-    return output_layer(name, Z, Y, sw, *scratch)
+    return output_layer(name, Z, Y, sw, *scratch, param=param)
+
+
+def _residual_into(P, Y, out):
+    """Write the residual :math:`R = P - Y` into ``out`` and return it."""
+    return np.subtract(P, Y, out=out)
+
+
+def absolute_error(P, Y, sw, work, spare):
+    r"""Absolute error, summed over the outputs.
+
+    .. math:: L = \sum_k \operatorname{mean}_i |P_{ik} - Y_{ik}|
+
+    Minimised by the conditional median: a few gross outliers in the
+    targets move it far less than they move the squared error's mean.
+
+    Parameters
+    ----------
+    P : ndarray of shape (n_samples, n_outputs)
+        Predictions.
+    Y : ndarray of shape (n_samples, n_outputs)
+        Targets.
+    sw : ndarray of shape (n_samples,) or None
+        Sample weights.
+    work, spare : ndarray of shape (n_samples, n_outputs)
+        Scratch space (``spare`` unused).
+
+    Returns
+    -------
+    loss : float
+    """
+    np.abs(_residual_into(P, Y, work), out=work)
+    return _sample_mean(work, sw).sum()
+
+
+def absolute_error_gradient(P, Y, out):
+    r"""Write the derivative of the absolute error, :math:`\operatorname{sign}(P - Y)`.
+
+    At :math:`P = Y` the loss has a kink; the subgradient 0 is taken there.
+
+    Parameters
+    ----------
+    P, Y : ndarray of shape (n_samples, n_outputs)
+        Predictions and targets.
+    out : ndarray of shape (n_samples, n_outputs)
+        Output buffer.
+    """
+    np.sign(_residual_into(P, Y, out), out=out)
+
+
+def huber(P, Y, sw, work, spare, threshold):
+    r"""Huber loss with threshold :math:`\delta`, summed over the outputs.
+
+    .. math:: L = \sum_k \operatorname{mean}_i\, h_\delta(P_{ik} - Y_{ik}),
+              \qquad h_\delta(r) = \begin{cases}
+              \frac{1}{2} r^2 & |r| \le \delta \\
+              \delta \left(|r| - \frac{1}{2} \delta\right) & |r| > \delta
+              \end{cases}
+
+    Half the squared error for small residuals, linear beyond
+    :math:`\delta`: both cases are :math:`m (|r| - \frac{1}{2} m)` with
+    :math:`m = \min(|r|, \delta)`, which is how it is computed.
+
+    Parameters
+    ----------
+    P : ndarray of shape (n_samples, n_outputs)
+        Predictions.
+    Y : ndarray of shape (n_samples, n_outputs)
+        Targets.
+    sw : ndarray of shape (n_samples,) or None
+        Sample weights.
+    work, spare : ndarray of shape (n_samples, n_outputs)
+        Scratch space.
+    threshold : float
+        :math:`\delta > 0`, in the units of the targets.
+
+    Returns
+    -------
+    loss : float
+    """
+    np.abs(_residual_into(P, Y, spare), out=spare)  # |r|
+    np.minimum(spare, threshold, out=work)  # m
+    spare -= 0.5 * work
+    spare *= work
+    return _sample_mean(spare, sw).sum()
+
+
+def huber_gradient(P, Y, out, threshold):
+    r"""Write the derivative of the Huber loss: the residual clipped to :math:`\delta`.
+
+    .. math:: h'_\delta(r) = \max(-\delta, \min(r, \delta))
+
+    Parameters
+    ----------
+    P, Y : ndarray of shape (n_samples, n_outputs)
+        Predictions and targets.
+    out : ndarray of shape (n_samples, n_outputs)
+        Output buffer.
+    threshold : float
+        :math:`\delta`.
+    """
+    np.clip(_residual_into(P, Y, out), -threshold, threshold, out=out)
+
+
+def pinball(P, Y, sw, work, spare, quantile):
+    r"""Pinball (quantile) loss at level :math:`q`, summed over the outputs.
+
+    .. math:: L = \sum_k \operatorname{mean}_i\, \rho_q(P_{ik} - Y_{ik}),
+              \qquad \rho_q(r) = \max\big((1 - q)\, r,\; -q\, r\big)
+
+    A prediction above the target costs :math:`1 - q` per unit, one below it
+    :math:`q`; the expected loss is smallest at the :math:`q`-quantile of
+    the target's distribution. :math:`q = 0.5` is half the absolute error.
+
+    Parameters
+    ----------
+    P : ndarray of shape (n_samples, n_outputs)
+        Predictions.
+    Y : ndarray of shape (n_samples, n_outputs)
+        Targets.
+    sw : ndarray of shape (n_samples,) or None
+        Sample weights.
+    work, spare : ndarray of shape (n_samples, n_outputs)
+        Scratch space.
+    quantile : float
+        :math:`q \in (0, 1)`.
+
+    Returns
+    -------
+    loss : float
+    """
+    r = _residual_into(P, Y, work)
+    np.multiply(r, -quantile, out=spare)
+    r *= 1 - quantile
+    np.maximum(r, spare, out=work)
+    return _sample_mean(work, sw).sum()
+
+
+def pinball_gradient(P, Y, out, quantile):
+    r"""Write the derivative of the pinball loss: :math:`[P > Y] - q`.
+
+    That is :math:`1 - q` where the prediction is above the target and
+    :math:`-q` where it is below (or equal: a subgradient at the kink).
+
+    Parameters
+    ----------
+    P, Y : ndarray of shape (n_samples, n_outputs)
+        Predictions and targets.
+    out : ndarray of shape (n_samples, n_outputs)
+        Output buffer.
+    quantile : float
+        :math:`q`.
+    """
+    np.greater(P, Y, out=out)
+    out -= quantile
+
+
+# Losses that are not their output activation's canonical one: an identity
+# output, and the loss's own derivative as the output delta. Keyed by the
+# loss's name; their ``out_activation_`` is 'identity'.
+OUTPUTS.update(
+    absolute_error=OutputLayer(
+        identity, absolute_error, gradient=absolute_error_gradient
+    ),
+    huber=OutputLayer(
+        identity, huber, gradient=huber_gradient, parameter="huber_delta"
+    ),
+    quantile=OutputLayer(
+        identity, pinball, gradient=pinball_gradient, parameter="quantile"
+    ),
+)

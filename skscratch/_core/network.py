@@ -155,12 +155,16 @@ class Network:
         Units per layer, input first and output last.
     activations : tuple of str
         Activation of each hidden layer (``len(layer_units) - 2`` names).
-    output : {'softmax', 'logistic', 'identity', 'exp'}
-        Output activation, which also fixes the loss.
+    output : str
+        Output layer, a key of :data:`skscratch._core.losses.OUTPUTS`: the
+        output activation and the loss.
     theta : ndarray of shape (n_params,)
         The flat parameter buffer; ``coefs`` and ``intercepts`` view it.
     dropout : tuple of float, default=()
         Dropout rate of each hidden layer during training; empty for none.
+    output_param : float or None, default=None
+        Value of the output layer's parameter, for a loss that takes one
+        (the Huber threshold, the quantile).
     """
 
     layer_units: tuple
@@ -168,6 +172,7 @@ class Network:
     output: str
     theta: np.ndarray
     dropout: tuple = ()
+    output_param: float | None = None
     coefs: list = field(init=False)
     intercepts: list = field(init=False)
 
@@ -565,10 +570,9 @@ def loss_and_gradient(net, X, Y, sw, penalty, ws, draw_masks=True, report=True):
         masks,
         ws.dropped,
     )
-    delta = ws.deltas[-1][:n]
-    loss = output_layer(
-        net.output, Z, Y, sw, delta, ws.work[-1][:n], ws.row[:n], report
-    )
+    delta, work, row = ws.deltas[-1][:n], ws.work[-1][:n], ws.row[:n]
+    param = net.output_param
+    loss = output_layer(net.output, Z, Y, sw, delta, work, row, report, param)
     backward(net, X, ws, n)
     W_all, grad_W = net.theta[: net.n_coef], ws.grad[: net.n_coef]
     loss += penalty.add_to(net.coefs, W_all, grad_W, ws.reg, total)

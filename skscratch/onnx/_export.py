@@ -6,6 +6,7 @@ from sklearn.utils.validation import check_is_fitted
 
 import skscratch
 from skscratch._base import BaseScratchMLP
+from skscratch._transform import hidden_layer_index
 from skscratch._validation import per_layer
 from skscratch.onnx._graph import Graph, import_onnx, namer
 from skscratch.onnx._lowering import HIDDEN, OUTPUT
@@ -133,16 +134,7 @@ def _build(g, estimator, X, outputs, out_type):
     out_type : int
         ONNX element type of the input and of the float outputs.
     """
-    compute_type = g.tensor_type(g.dtype)
-    A = X if out_type == compute_type else g.op("Cast", X, to=compute_type)
-    names = _hidden_activations(estimator)
-    layers = list(zip(estimator.coefs_, estimator.intercepts_, strict=True))
-    for l, (W, b) in enumerate(layers):
-        W = g.const(np.asarray(W, dtype=g.dtype), f"coef{l}")
-        b = g.const(np.asarray(b, dtype=g.dtype), f"intercept{l}")
-        A = g.op("Gemm", A, W, b)
-        if l < len(names):
-            A = HIDDEN[names[l]](g, A)
+    A = _forward(g, estimator, X, out_type, len(estimator.coefs_))
     # Logits beyond the float range are clipped to a quarter of it, as in
     # predict, so that the output layer still gives numbers.
     limit = np.finfo(g.dtype).max / 4
@@ -152,6 +144,32 @@ def _build(g, estimator, X, outputs, out_type):
     if index is not None:
         classes = g.const(_label_values(estimator.classes_), "classes")
         g.op("Gather", classes, index, output=outputs["label"], axis=0)
+
+
+def _forward(g, estimator, X, out_type, n_layers):
+    """Add the first ``n_layers`` layers (activations included); return their output.
+
+    The output layer's activation is not among them: with every layer, the
+    result is the logits.
+    """
+    compute_type = g.tensor_type(g.dtype)
+    A = X if out_type == compute_type else g.op("Cast", X, to=compute_type)
+    names = _hidden_activations(estimator)
+    layers = list(zip(estimator.coefs_, estimator.intercepts_, strict=True))
+    for l, (W, b) in enumerate(layers[:n_layers]):
+        W = g.const(np.asarray(W, dtype=g.dtype), f"coef{l}")
+        b = g.const(np.asarray(b, dtype=g.dtype), f"intercept{l}")
+        A = g.op("Gemm", A, W, b)
+        if l < len(names):
+            A = HIDDEN[names[l]](g, A)
+    return A
+
+
+def _build_features(g, estimator, X, outputs, out_type):
+    """Add the nodes of ``transform``: the network up to ``transform_layer``."""
+    index = hidden_layer_index(estimator.transform_layer, len(estimator.coefs_) - 1)
+    A = _forward(g, estimator, X, out_type, index + 1)
+    _Outputs(g, outputs, out_type, estimator.n_outputs_).emit(A, "features")
 
 
 def _input_dtype(X_sample, n_features):
@@ -181,9 +199,12 @@ def _opset(onnx, target_opset):
     return int(target_opset)
 
 
-def _graph_outputs(onnx, helper, estimator, in_type):
+def _graph_outputs(onnx, helper, estimator, in_type, method):
     """Return the value infos of the model's outputs."""
     n_out, N = estimator.n_outputs_, None
+    if method == "transform":
+        width = estimator._n_features_out
+        return [helper.make_tensor_value_info("features", in_type, [N, width])]
     if not is_classifier(estimator):
         return [helper.make_tensor_value_info("variable", in_type, [N, n_out])]
     if _multilabel(estimator):
@@ -199,11 +220,14 @@ def _graph_outputs(onnx, helper, estimator, in_type):
     ]
 
 
-def to_onnx(estimator, X_sample=None, *, target_opset=None, name=None):
+def to_onnx(
+    estimator, X_sample=None, *, target_opset=None, name=None, method="predict"
+):
     """Export a fitted network to an ONNX model.
 
     The model computes what ``predict`` and ``predict_proba`` (classifier) or
-    ``predict`` (regressor) return, in the dtype of the fitted weights.
+    ``predict`` (regressor) return, in the dtype of the fitted weights; with
+    ``method='transform'``, what ``transform`` returns instead.
 
     Parameters
     ----------
@@ -218,6 +242,9 @@ def to_onnx(estimator, X_sample=None, *, target_opset=None, name=None):
         onnx knows; None gives 17 (or older onnx's newest).
     name : str, default=None
         Name of the graph; None gives the estimator's class name.
+    method : {'predict', 'transform'}, default='predict'
+        What the model computes: the predictions, or the activations of the
+        hidden layer ``transform_layer`` (the estimator's ``transform``).
 
     Returns
     -------
@@ -227,8 +254,9 @@ def to_onnx(estimator, X_sample=None, *, target_opset=None, name=None):
         string like ``classes_``; for a multilabel model, an int64 0/1
         indicator matrix of shape ``(None, n_outputs_)``) and
         ``probabilities`` (shape ``(None, n_classes)``); a regressor's output
-        is ``variable``, of shape ``(None, n_outputs_)``. Float outputs have
-        the dtype of ``X``.
+        is ``variable``, of shape ``(None, n_outputs_)``. With
+        ``method='transform'`` the one output is ``features``, of shape
+        ``(None, n_units)``. Float outputs have the dtype of ``X``.
 
     Raises
     ------
@@ -238,7 +266,8 @@ def to_onnx(estimator, X_sample=None, *, target_opset=None, name=None):
         If the estimator is not fitted.
     ValueError
         If an activation, the class labels or ``target_opset`` cannot be
-        exported, or ``X_sample`` has the wrong number of features.
+        exported, ``X_sample`` has the wrong number of features, ``method``
+        is unknown or ``transform_layer`` is out of range.
     TypeError
         If the estimator is not a skscratch network.
 
@@ -263,6 +292,8 @@ def to_onnx(estimator, X_sample=None, *, target_opset=None, name=None):
     >>> bool(np.allclose(proba, clf.predict_proba(X), atol=1e-5))
     True
     """
+    if method not in ("predict", "transform"):
+        raise ValueError(f"method must be 'predict' or 'transform', got {method!r}.")
     onnx, helper, numpy_helper = import_onnx()
     _check_exportable(estimator)
     opset = _opset(onnx, target_opset)
@@ -271,12 +302,13 @@ def to_onnx(estimator, X_sample=None, *, target_opset=None, name=None):
     in_type = helper.np_dtype_to_tensor_dtype(in_dtype)
 
     unique = namer()
-    for reserved in ("X", "label", "probabilities", "variable"):
+    for reserved in ("X", "label", "probabilities", "variable", "features"):
         unique(reserved)
     g = Graph(helper, numpy_helper, _compute_dtype(estimator), unique)
     inputs = [helper.make_tensor_value_info("X", in_type, [None, n_features])]
-    outputs = _graph_outputs(onnx, helper, estimator, in_type)
-    _build(g, estimator, "X", {o.name: o.name for o in outputs}, in_type)
+    outputs = _graph_outputs(onnx, helper, estimator, in_type, method)
+    build = _build_features if method == "transform" else _build
+    build(g, estimator, "X", {o.name: o.name for o in outputs}, in_type)
 
     graph = helper.make_graph(
         g.nodes,
@@ -295,8 +327,32 @@ def to_onnx(estimator, X_sample=None, *, target_opset=None, name=None):
     )
 
 
+def _check_final_step(operator):
+    """Refuse a network whose predictions feed another model's operator.
+
+    skl2onnx converts the network as a predictor: in a pipeline's middle
+    step, the next step would read its predictions where scikit-learn feeds
+    it ``transform``'s features. (skl2onnx's own ZipMap of a classifier's
+    probabilities is no such step.)
+    """
+    scope = getattr(operator, "scope_inst", None)
+    ours = {variable.onnx_name for variable in operator.outputs}
+    for other in [] if scope is None else scope.operators.values():
+        if other is operator or other.type == "SklearnZipMap":
+            continue
+        if ours & {variable.onnx_name for variable in other.inputs}:
+            raise ValueError(
+                f"skl2onnx cannot convert {type(operator.raw_operator).__name__} "
+                "as a middle step of a pipeline: it converts the network's "
+                "predictions, while the pipeline passes on its transform. "
+                "Export the network's transform with "
+                "skscratch.onnx.to_onnx(estimator, method='transform')."
+            )
+
+
 def _skl2onnx_shapes(operator):
     """Set the types and shapes of an operator's outputs (skl2onnx hook)."""
+    _check_final_step(operator)
     from skl2onnx.common.data_types import (
         DoubleTensorType,
         FloatTensorType,

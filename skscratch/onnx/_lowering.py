@@ -1,7 +1,9 @@
 """Lowering tables: each activation and output layer written as ONNX operators.
 
 :data:`HIDDEN` is keyed like :data:`skscratch._core.activations.ACTIVATIONS`
-and :data:`OUTPUT` like :data:`skscratch._core.losses.OUTPUTS`; a test checks
+and :data:`OUTPUT` by the output activations of
+:data:`skscratch._core.losses.OUTPUTS` (the losses that share an activation
+share its lowering: prediction does not depend on the loss); a test checks
 that the keys agree, so an activation or output layer added to the core
 without its lowering is caught. Constants (the leaky slope, the exp clip)
 come from the core, never written twice.
