@@ -17,8 +17,8 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from skscratch._activations import ACTIVATION_CONSTRAINT
 from skscratch._callbacks import CallbackSupportMixin, with_callbacks
-from skscratch._core.activations import ACTIVATIONS
 from skscratch._core.network import (
     Network,
     flatten,
@@ -30,13 +30,14 @@ from skscratch._core.network import (
 from skscratch._core.optimizers import OPTIMIZERS, saved_types
 from skscratch._core.training import Diverged
 from skscratch._docs import DOCS_URL
-from skscratch._fit_loop import StochasticRun, penalty, run_lbfgs
+from skscratch._fit_loop import StochasticRun, loss_targets, penalty, run_lbfgs
 from skscratch._reporting import (
     CALLBACK_STATE,
     FitTasks,
     copied_weights,
     diverged_error,
 )
+from skscratch._schedule import EPOCH_CONSTRAINTS, start_curves
 from skscratch._stopping import reset_record, sync_record
 from skscratch._validation import (
     check_architecture,
@@ -121,7 +122,7 @@ class BaseScratchMLP(CallbackSupportMixin, BaseEstimator):
             "array-like",
             Interval(Integral, 1, None, closed="left"),
         ],
-        "activation": [StrOptions(set(ACTIVATIONS)), list, tuple],
+        "activation": ACTIVATION_CONSTRAINT,
         "solver": [StrOptions({"lbfgs", *OPTIMIZERS})],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [
@@ -154,6 +155,7 @@ class BaseScratchMLP(CallbackSupportMixin, BaseEstimator):
         "init": [StrOptions({"glorot", "he"})],
         "scoring": [None, StrOptions(set(get_scorer_names())), callable],
         "max_grad_norm": [None, Interval(Real, 0, None, closed="neither")],
+        **EPOCH_CONSTRAINTS,
     }
 
     #: Classes a fitted model may hold besides the estimator (for skops).
@@ -230,7 +232,7 @@ class BaseScratchMLP(CallbackSupportMixin, BaseEstimator):
             layer_units, self.init, names, self._random_state, dtype
         )
         self.coefs_, self.intercepts_ = split_flat(self._theta, layer_units)
-        self.loss_curve_ = []
+        start_curves(self)
         reset_record(self)
         if hasattr(self, "_optimizer"):
             del self._optimizer
@@ -321,6 +323,7 @@ class BaseScratchMLP(CallbackSupportMixin, BaseEstimator):
         net, X, Y, sample_weight = self._prepare(
             X, y, sample_weight, incremental=fitted
         )
+        Y = loss_targets(self, Y)
         return TrainingProblem(net, X, Y, sample_weight, penalty(self))
 
     @with_callbacks

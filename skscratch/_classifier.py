@@ -1,11 +1,13 @@
 """ScratchMLPClassifier: a drop-in replacement for scikit-learn's MLPClassifier."""
 
+from numbers import Real
+
 import numpy as np
 from scipy.special import expit
 from sklearn.base import ClassifierMixin
 from sklearn.metrics import accuracy_score
 from sklearn.preprocessing import LabelBinarizer
-from sklearn.utils._param_validation import StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight, compute_sample_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import (
@@ -134,6 +136,7 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
     _parameter_constraints: dict = {
         **BaseScratchMLP._parameter_constraints,
         "class_weight": [dict, StrOptions({"balanced"}), None],
+        "label_smoothing": [Interval(Real, 0, 1, closed="left")],
     }
 
     def __init__(
@@ -168,6 +171,9 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
         init="glorot",
         scoring=None,
         max_grad_norm=None,
+        learning_rate_schedule=None,
+        record_diagnostics=False,
+        label_smoothing=0.0,
     ):
         set_init_params(self, locals())
 

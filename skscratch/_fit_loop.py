@@ -19,6 +19,7 @@ from skscratch._core.training import (
     minimize_lbfgs,
     run_epoch,
 )
+from skscratch._diagnostics import check_solver, recorder_for
 from skscratch._reporting import (
     copied_weights,
     print_epoch_details,
@@ -29,6 +30,8 @@ from skscratch._reporting import (
     warn_lbfgs,
     warn_max_iter,
 )
+from skscratch._schedule import EpochRates
+from skscratch._smoothing import loss_targets
 from skscratch._stopping import EarlyStopper
 from skscratch._validation import batch_size, split_validation
 
@@ -128,7 +131,10 @@ class StochasticRun:
         self.net, self.tasks, self.incremental = net, tasks, incremental
         self.optimizer = optimizer_for(est, net, incremental)
         X, Y, sample_weight, val = split_validation(est, X, Y, sample_weight, val)
-        self.X, self.Y, self.sample_weight = X, Y, sample_weight
+        self.X, self.Y, self.sample_weight = X, loss_targets(est, Y), sample_weight
+        self.diagnostics = recorder_for(est, net, X)
+        if self.diagnostics is not None:
+            self.optimizer = self.diagnostics.watch(self.optimizer)
         self.val = self._prepare_validation(val)
         self.n_samples = X.shape[0]
         self.batch_size = batch_size(est.batch_size, self.n_samples)
@@ -142,6 +148,7 @@ class StochasticRun:
         self.epoch_start = net.theta.copy()
         self.stopper = EarlyStopper(est, net.theta)
         self.penalty = penalty(est)
+        self.rates = EpochRates(est, incremental)
 
     def _prepare_validation(self, val):
         """Cast the validation set, attach its scorer and start its curves."""
@@ -149,6 +156,7 @@ class StochasticRun:
             return None
         est = self.est
         val = val.astype(self.net.theta.dtype)
+        val.Y = loss_targets(est, val.Y)
         val.scorer = validation_scorer(est)
         if est.validation_scores_ is None:
             est.validation_scores_ = []
@@ -170,6 +178,8 @@ class StochasticRun:
             np.copyto(self.net.theta, self.epoch_start)
             warn_interrupted()
         self.stopper.restore_best(self.net.theta)
+        if self.diagnostics is not None:
+            self.diagnostics.store()
 
     def epoch(self):
         """Run one epoch and its reports; return True to stop training."""
@@ -178,18 +188,21 @@ class StochasticRun:
         started = time.perf_counter()
         if est.shuffle:
             self.order = self.order[est._random_state.permutation(self.n_samples)]
+        if self.diagnostics is not None:
+            self.diagnostics.begin_epoch()
         try:
-            loss = run_epoch(
-                self.net,
-                self.optimizer,
-                self.X,
-                self.Y,
-                self.sample_weight,
-                self.penalty,
-                self.batch_size,
-                self.order if est.shuffle else None,
-                self.ws,
-            )
+            with self.rates.applied(self.optimizer):
+                loss = run_epoch(
+                    self.net,
+                    self.optimizer,
+                    self.X,
+                    self.Y,
+                    self.sample_weight,
+                    self.penalty,
+                    self.batch_size,
+                    self.order if est.shuffle else None,
+                    self.ws,
+                )
         except Diverged as exc:
             if not self.stopper.has_best():
                 raise  # nothing worth keeping: the fit fails and is undone
@@ -213,10 +226,13 @@ class StochasticRun:
         est.t_ += self.n_samples
         est.loss_ = loss
         est.loss_curve_.append(loss)
+        self.rates.record()
         if est.verbose:
             print_iteration(est.n_iter_, loss)
         if self.val is not None:
             self.record_validation()
+        if self.diagnostics is not None:
+            self.diagnostics.end_epoch()
         stalled = self.stopper.update(self.net.theta, loss)
         self.optimizer.end_epoch(est.t_)
         return stalled and self.on_plateau()
@@ -232,6 +248,7 @@ class StochasticRun:
         est.t_ += self.n_samples
         est.loss_ = np.float64(np.nan)
         est.loss_curve_.append(est.loss_)
+        self.rates.record()
         est.validation_scores_.append(np.nan)
         est.validation_loss_curve_.append(np.nan)
         if est.verbose:
@@ -359,6 +376,7 @@ class LbfgsRecorder:
 def run_lbfgs(estimator, net, X, Y, sample_weight, tasks):
     """Train on the full batch with L-BFGS, recording the loss per iteration."""
     est = estimator
+    check_solver(est)
     if net.has_dropout:
         others = ", ".join(repr(name) for name in OPTIMIZERS if name != "adam")
         raise ValueError(
@@ -367,6 +385,7 @@ def run_lbfgs(estimator, net, X, Y, sample_weight, tasks):
             f"solver='adam' (or {others}), or dropout=0."
         )
     est.loss_curve_ = []
+    Y = loss_targets(est, Y)
     recorder = LbfgsRecorder(est, net, tasks)
     loss_penalty = penalty(est)
     try:

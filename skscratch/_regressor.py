@@ -105,6 +105,8 @@ class ScratchMLPRegressor(RegressorMixin, BaseScratchMLP):
         init="glorot",
         scoring=None,
         max_grad_norm=None,
+        learning_rate_schedule=None,
+        record_diagnostics=False,
     ):
         set_init_params(self, locals())
 

@@ -41,7 +41,7 @@ from itertools import pairwise
 import numpy as np
 import scipy.sparse as sp
 
-from skscratch._core.activations import ACTIVATIONS
+from skscratch._core.activations import activation_pair
 from skscratch._core.losses import output_layer
 
 
@@ -469,7 +469,7 @@ def forward(coefs, intercepts, activations, X, acts, works, masks=None, dropped=
         Z += b
         A = Z
         if l < last:
-            ACTIVATIONS[activations[l]][0](Z, works[l][:n])
+            activation_pair(activations[l])[0](Z, works[l][:n])
             if masks is not None and masks[l] is not None:
                 A = np.multiply(Z, masks[l][:n], out=dropped[l][:n])
     return A
@@ -509,7 +509,7 @@ def backward(net, X, ws, n):
             np.matmul(delta, net.coefs[l].T, out=delta_prev)
             if ws.masks[l - 1] is not None:
                 delta_prev *= ws.masks[l - 1][:n]
-            derivative = ACTIVATIONS[net.activations[l - 1]][1]
+            derivative = activation_pair(net.activations[l - 1])[1]
             derivative(ws.acts[l - 1][:n], delta_prev, ws.work[l - 1][:n])
 
 
