@@ -8,7 +8,9 @@ skscratch itself, never loads it.
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-__all__ = ["LossCurveDisplay"]
+from skscratch._plotting_diagnostics import TrainingDiagnosticsDisplay
+
+__all__ = ["LossCurveDisplay", "TrainingDiagnosticsDisplay"]
 
 _INSTALL_HINT = (
     "Install it with `pip install skscratch[plot]` (or `pip install matplotlib`)."

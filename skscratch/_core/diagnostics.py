@@ -177,7 +177,7 @@ def activation_statistics(net, X, block_rows=4096):
     std = np.array([math.sqrt(m2 / count) for count, _, m2 in moments])
     dead = np.array(
         [
-            1.0 - a.mean() if _is_rectifier(name) else np.nan
+            np.mean(~a) if _is_rectifier(name) else np.nan
             for a, name in zip(alive, net.activations, strict=True)
         ]
     )
