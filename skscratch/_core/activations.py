@@ -13,6 +13,10 @@ forward pass to its backward pass. Most derivatives are written from the
 layer's *output* :math:`A`, which the forward pass keeps anyway; GELU's cannot
 be, so its forward pass leaves :math:`Z` in ``work`` for the backward pass. A
 backward pass may overwrite ``A`` and ``work``: nothing needs them afterwards.
+
+A user's own activation, two functions that return new arrays, is adapted to
+this protocol by :func:`custom_activation`; :func:`activation_pair` finds the
+pair of a layer, whether it is named in :data:`ACTIVATIONS` or custom.
 """
 
 import functools

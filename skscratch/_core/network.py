@@ -153,8 +153,10 @@ class Network:
     ----------
     layer_units : tuple of int
         Units per layer, input first and output last.
-    activations : tuple of str
-        Activation of each hidden layer (``len(layer_units) - 2`` names).
+    activations : tuple of str or pair
+        Activation of each hidden layer (``len(layer_units) - 2`` of them): a
+        name of :data:`~skscratch._core.activations.ACTIVATIONS`, or a pair
+        from :func:`~skscratch._core.activations.custom_activation`.
     output : {'softmax', 'logistic', 'identity', 'exp'}
         Output activation, which also fixes the loss.
     theta : ndarray of shape (n_params,)
@@ -448,8 +450,8 @@ def forward(coefs, intercepts, activations, X, acts, works, masks=None, dropped=
     ----------
     coefs, intercepts : list of ndarray
         Weights and biases per layer.
-    activations : sequence of str
-        Activation of each hidden layer.
+    activations : sequence of str or pair
+        Activation of each hidden layer (a name, or a custom pair).
     X : ndarray or sparse matrix of shape (n, n_features)
         Input batch.
     acts, works : list of ndarray
@@ -588,8 +590,8 @@ def predict_logits(coefs, intercepts, activations, X, block_rows=4096):
     ----------
     coefs, intercepts : list of ndarray
         Weights and biases per layer.
-    activations : sequence of str
-        Activation of each hidden layer.
+    activations : sequence of str or pair
+        Activation of each hidden layer (a name, or a custom pair).
     X : ndarray or sparse matrix of shape (n, n_features)
     block_rows : int, default=4096
         Rows per block.
