@@ -176,8 +176,8 @@ EXTENSION_PARAMETERS = r"""
         fraction of dead rectified units, in ``diagnostics_`` (draw them with
         :class:`~skscratch.plotting.TrainingDiagnosticsDisplay`). Off, training
         does no extra work; on, each step measures a few vector norms and each
-        epoch ends with a forward pass over the training data. 'lbfgs' refuses
-        it.
+        epoch ends with a forward pass over (up to 2,000 rows of) the training
+        data. 'lbfgs' refuses it.
 """
 
 
@@ -244,7 +244,8 @@ SHARED_ATTRIBUTES = r"""
         :math:`\lVert \Delta W \rVert / \lVert W \rVert` per step;
         'activation_mean', 'activation_std' and 'dead_fraction'
         (n_epochs, n_layers - 2) hold, for each hidden layer on the training
-        data after the epoch (without dropout), the mean and standard
+        data (its first 2,000 rows) after the epoch, without dropout, the
+        mean and standard
         deviation of its outputs and the fraction of its units never
         positive, NaN unless its activation is 'relu', 'leaky_relu', 'elu' or
         'gelu'. Warm starts and ``partial_fit`` append rows; a new fit starts
