@@ -67,7 +67,7 @@ class TrainingDiagnosticsDisplay:
     >>> from skscratch.plotting import TrainingDiagnosticsDisplay
     >>> X, y = make_classification(n_samples=200, random_state=0)
     >>> clf = ScratchMLPClassifier(
-    ...     (16, 8), max_iter=20, record_diagnostics=True, random_state=0
+    ...     (16, 8), learning_rate_init=0.01, record_diagnostics=True, random_state=0
     ... ).fit(X, y)
     >>> display = TrainingDiagnosticsDisplay.from_estimator(clf)
     >>> [line.get_label() for line in display.lines_["grad_norm"]]

@@ -108,6 +108,8 @@ def test_fitted_attributes_match_sklearn():
         "init",
         "scoring",
         "max_grad_norm",
+        "learning_rate_schedule",
+        "record_diagnostics",
     }
     poisson = ScratchMLPRegressor(loss="poisson", max_iter=3).fit(X, np.abs(y))
     assert poisson.out_activation_ == "exp"
