@@ -47,7 +47,10 @@ for name, rate in [("healthy", 0.01), ("too hot", 1.0)]:
         warnings.simplefilter("ignore", ConvergenceWarning)
         models[name] = clf.fit(X_train, y_train)
     accuracy = clf.score(X_test, y_test)
-    print(f"{name:>8}: learning rate {rate}, test accuracy {accuracy:.3f}")
+    print(
+        f"{name:>8}: learning rate {rate}, {clf.n_iter_} epochs, "
+        f"test accuracy {accuracy:.3f}"
+    )
 
 # %%
 # The pictures
@@ -74,19 +77,23 @@ for name, clf in models.items():
 # %%
 # * **Update / weight ratio.** The healthy network's steps change its weights
 #   by a few thousandths of their size, the rule-of-thumb value of about
-#   :math:`10^{-3}`, falling as it converges. The hot network's first steps
-#   change each weight matrix by a large fraction of itself: every step
+#   :math:`10^{-3}`, and less as it converges. The hot network's first steps
+#   change each weight matrix by a third of itself or more: every step
 #   rewrites the weights instead of refining them.
-# * **Weight norm.** Those steps blow the weights up, to many times the
-#   healthy norms, in the first few epochs.
-# * **Dead units.** The large weights push most second-layer pre-activations
-#   below zero for every sample: those ReLU units output zero everywhere, and
-#   zero is also their gradient, so nothing can revive them. The dead fraction
-#   climbs towards 1 while the healthy network keeps all its units alive.
-# * **Gradient norm and activations.** With its units dead, the hot network
-#   has nothing left to learn from: its gradient norms collapse towards zero
-#   and its activations flatten. A falling gradient norm is not always
-#   convergence; next to a flat loss and a dead network it is paralysis.
+# * **Weight norm.** Those steps blow the weights up, within a few epochs, to
+#   ten to thirty times the healthy norms.
+# * **Activations.** The first hidden layer's outputs follow: their mean and
+#   spread grow tenfold, so the second layer's pre-activations are huge, of
+#   either sign.
+# * **Dead units.** Those that came out negative for every sample stay there:
+#   a ReLU unit that outputs zero everywhere also gets a zero gradient, and
+#   nothing revives it. Within a few epochs almost the whole second layer is
+#   dead, while the healthy network keeps every unit alive.
+# * **Gradient norm.** With its second layer dead, the hot network's
+#   gradients jump about and collapse by orders of magnitude; its training
+#   loss stops improving, and after ``n_iter_no_change`` such epochs the fit
+#   ends before ``max_iter``. A small gradient is convergence only next to a
+#   low loss: here it is paralysis, and the test accuracy says so.
 #
 # The remedy is the one the pictures suggest: a smaller ``learning_rate_init``,
 # a solver that scales its steps (``'adam'``), a learning-rate schedule with a
