@@ -4,11 +4,12 @@ import warnings
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from _plain_gradient import one_sgd_epoch, plain_forward, plain_gradient
 from sklearn.exceptions import ConvergenceWarning
 
 from skscratch import ScratchMLPClassifier, ScratchMLPRegressor
-from skscratch._diagnostics import DIAGNOSTICS
+from skscratch._diagnostics import ACTIVATION_ROWS, DIAGNOSTICS
 
 rng = np.random.RandomState(0)
 X = rng.normal(size=(40, 4))
@@ -160,3 +161,22 @@ def test_lbfgs_is_refused():
     with pytest.raises(ValueError, match="record_diagnostics=True"):
         est.fit(X, y)
     assert not hasattr(est, "coefs_")
+
+
+def test_activations_are_measured_on_the_first_rows_and_sparse_input_works():
+    big = np.random.RandomState(1).normal(size=(ACTIVATION_ROWS + 300, 4))
+    labels = (big[:, 0] > 0).astype(int)
+    params = {"hidden_layer_sizes": (6,), "max_iter": 2, "random_state": 0}
+    est = _fit(ScratchMLPClassifier(record_diagnostics=True, **params), big, labels)
+    W, b = est.coefs_, est.intercepts_
+    mean, std, dead = _activation_rows(W, b, big[:ACTIVATION_ROWS], "relu")
+    np.testing.assert_allclose(est.diagnostics_["activation_mean"][-1], mean)
+    np.testing.assert_allclose(est.diagnostics_["activation_std"][-1], std)
+    np.testing.assert_array_equal(est.diagnostics_["dead_fraction"][-1], dead)
+    sparse = _fit(
+        ScratchMLPClassifier(record_diagnostics=True, **params),
+        sp.csr_matrix(big),
+        labels,
+    )
+    for key in DIAGNOSTICS:
+        np.testing.assert_allclose(sparse.diagnostics_[key], est.diagnostics_[key])
