@@ -102,15 +102,11 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
     %(extension_parameters)s
 
     label_smoothing : float, default=0.0
-        Label smoothing :math:`\varepsilon \in [0, 1)`, as PyTorch names it:
-        a softmax output is trained on the targets
-        :math:`(1 - \varepsilon) y + \varepsilon / K` instead of the one-hot
-        rows :math:`y` (:math:`K` classes), and a logistic output (binary,
-        multilabel) on :math:`(1 - \varepsilon) y + \varepsilon / 2`, the
-        same rule for its two classes. The loss is the log-loss against these
-        targets, with its exact gradient :math:`P - \tilde Y`;
-        ``loss_curve_`` and ``validation_loss_curve_`` report it. 0 trains on
-        the labels themselves.
+        Label smoothing :math:`\varepsilon \in [0, 1)`, PyTorch's: softmax
+        targets become :math:`(1 - \varepsilon) y + \varepsilon / K` for
+        :math:`K` classes, logistic ones :math:`(1 - \varepsilon) y +
+        \varepsilon / 2`; the loss, its exact gradient and the loss curves
+        use them. 0 trains on the labels themselves.
 
     Attributes
     ----------
