@@ -682,6 +682,13 @@ def print_fit_result(r):
         print(f"  note: iteration counts differ between runs: {r.iters}")
 
 
+def print_jax_compile_time():
+    """The seconds jax spent compiling, which no timing includes."""
+    if jax_mlp is not None and jax_mlp.COMPILE_SECONDS:
+        seconds = sum(jax_mlp.COMPILE_SECONDS.values())
+        print(f"\njax: {seconds:.1f} s of compilation, done before timing and excluded")
+
+
 def print_predict_result(p):
     """Console lines for the predict workload."""
     print(f"\n[predict] predict_proba on {p.title}")
@@ -1023,11 +1030,7 @@ def run(args):
             args.quick, dtype, args.repeats or (2 if args.quick else 7)
         )
         print_predict_result(report["predict"])
-    if jax_mlp is not None and jax_mlp.COMPILE_SECONDS:
-        print(
-            f"\njax: {sum(jax_mlp.COMPILE_SECONDS.values()):.1f} s of compilation, "
-            "done before timing and excluded"
-        )
+    print_jax_compile_time()
     report["other_load"] = load.fraction()
     if report["other_load"] is not None:
         print(

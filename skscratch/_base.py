@@ -17,8 +17,8 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from skscratch._activations import ACTIVATION_CONSTRAINT
 from skscratch._callbacks import CallbackSupportMixin, with_callbacks
-from skscratch._core.activations import ACTIVATIONS
 from skscratch._core.network import (
     Network,
     flatten,
@@ -30,7 +30,7 @@ from skscratch._core.network import (
 from skscratch._core.optimizers import OPTIMIZERS, saved_types
 from skscratch._core.training import Diverged
 from skscratch._docs import DOCS_URL
-from skscratch._fit_loop import StochasticRun, penalty, run_lbfgs
+from skscratch._fit_loop import StochasticRun, loss_targets, penalty, run_lbfgs
 from skscratch._losses import output_activation, output_parameter
 from skscratch._reporting import (
     CALLBACK_STATE,
@@ -38,6 +38,7 @@ from skscratch._reporting import (
     copied_weights,
     diverged_error,
 )
+from skscratch._schedule import EPOCH_CONSTRAINTS, start_curves
 from skscratch._stopping import reset_record, sync_record
 from skscratch._transform import TRANSFORM_LAYER_CONSTRAINT, HiddenLayerTransformerMixin
 from skscratch._validation import (
@@ -123,7 +124,7 @@ class BaseScratchMLP(CallbackSupportMixin, HiddenLayerTransformerMixin, BaseEsti
             "array-like",
             Interval(Integral, 1, None, closed="left"),
         ],
-        "activation": [StrOptions(set(ACTIVATIONS)), list, tuple],
+        "activation": ACTIVATION_CONSTRAINT,
         "solver": [StrOptions({"lbfgs", *OPTIMIZERS})],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [
@@ -157,6 +158,7 @@ class BaseScratchMLP(CallbackSupportMixin, HiddenLayerTransformerMixin, BaseEsti
         "scoring": [None, StrOptions(set(get_scorer_names())), callable],
         "max_grad_norm": [None, Interval(Real, 0, None, closed="neither")],
         "transform_layer": TRANSFORM_LAYER_CONSTRAINT,
+        **EPOCH_CONSTRAINTS,
     }
 
     #: Classes a fitted model may hold besides the estimator (for skops).
@@ -233,7 +235,7 @@ class BaseScratchMLP(CallbackSupportMixin, HiddenLayerTransformerMixin, BaseEsti
             layer_units, self.init, names, self._random_state, dtype
         )
         self.coefs_, self.intercepts_ = split_flat(self._theta, layer_units)
-        self.loss_curve_ = []
+        start_curves(self)
         reset_record(self)
         if hasattr(self, "_optimizer"):
             del self._optimizer
@@ -324,6 +326,7 @@ class BaseScratchMLP(CallbackSupportMixin, HiddenLayerTransformerMixin, BaseEsti
         net, X, Y, sample_weight = self._prepare(
             X, y, sample_weight, incremental=fitted
         )
+        Y = loss_targets(self, Y)
         return TrainingProblem(net, X, Y, sample_weight, penalty(self))
 
     @with_callbacks

@@ -1,11 +1,13 @@
 """ScratchMLPClassifier: a drop-in replacement for scikit-learn's MLPClassifier."""
 
+from numbers import Real
+
 import numpy as np
 from scipy.special import expit
 from sklearn.base import ClassifierMixin
 from sklearn.metrics import accuracy_score
 from sklearn.preprocessing import LabelBinarizer
-from sklearn.utils._param_validation import StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight, compute_sample_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import (
@@ -99,6 +101,13 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
 
     %(extension_parameters)s
 
+    label_smoothing : float, default=0.0
+        Label smoothing :math:`\varepsilon \in [0, 1)`, PyTorch's: softmax
+        targets become :math:`(1 - \varepsilon) y + \varepsilon / K` for
+        :math:`K` classes, logistic ones :math:`(1 - \varepsilon) y +
+        \varepsilon / 2`; the loss, its exact gradient and the loss curves
+        use them. 0 trains on the labels themselves.
+
     Attributes
     ----------
     classes_ : ndarray or list of ndarray of shape (n_classes,)
@@ -134,6 +143,7 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
     _parameter_constraints: dict = {
         **BaseScratchMLP._parameter_constraints,
         "class_weight": [dict, StrOptions({"balanced"}), None],
+        "label_smoothing": [Interval(Real, 0, 1, closed="left")],
     }
 
     def __init__(
@@ -169,6 +179,9 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
         scoring=None,
         max_grad_norm=None,
         transform_layer=-1,
+        learning_rate_schedule=None,
+        record_diagnostics=False,
+        label_smoothing=0.0,
     ):
         set_init_params(self, locals())
 
@@ -178,9 +191,8 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
     @property
     def _output(self):
         """Output activation: softmax for multiclass, logistic otherwise."""
-        return (
-            "softmax" if self._label_binarizer.y_type_ == "multiclass" else "logistic"
-        )
+        multiclass = self._label_binarizer.y_type_ == "multiclass"
+        return "softmax" if multiclass else "logistic"
 
     def _validate_input(self, X, y, incremental, reset, classes=None):
         """Validate X and y and encode y as a 0/1 target matrix.

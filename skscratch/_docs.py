@@ -16,6 +16,14 @@ SHARED_PARAMETERS = r"""
         :math:`\max(z, 0.01 z)`, 'elu' (:math:`e^z - 1` for :math:`z < 0`),
         'gelu' :math:`z \Phi(z)` and 'softplus' :math:`\log(1 + e^z)`. One
         name for every hidden layer, or a list with one name per hidden layer.
+        A custom activation is a pair of callables ``(f, f_prime)`` or an
+        object with methods ``forward`` and ``derivative``: ``f(Z)`` returns
+        :math:`A = f(Z)` and ``f_prime(Z, A)`` returns :math:`f'(Z)`, both
+        elementwise on read-only arrays of shape (n_samples, n_units), as new
+        arrays of that shape (e.g. ``(np.tanh, lambda z, a: 1 - a**2)``).
+        They are tried once before each fit and prediction; a wrong shape or
+        a non-finite value raises a ValueError. Pickling needs module-level
+        functions (not lambdas); ONNX export refuses custom activations.
 
     solver : {'lbfgs', 'sgd', 'adam', 'rmsprop', 'adamw'}, default='adam'
         Optimisation method: the quasi-Newton L-BFGS on the full data,
@@ -40,7 +48,8 @@ SHARED_PARAMETERS = r"""
         ``learning_rate_init / pow(t, power_t)`` with ``t`` the samples seen;
         'adaptive' divides the rate by 5 whenever ``n_iter_no_change``
         consecutive epochs fail to improve the training loss (or the
-        validation score, with early stopping) by ``tol``.
+        validation score, with early stopping) by ``tol``. A
+        ``learning_rate_schedule`` multiplies this rate.
 
     learning_rate_init : float, default=0.001
         Initial step size of the stochastic solvers ('sgd', 'adam', 'rmsprop'
@@ -145,6 +154,36 @@ EXTENSION_PARAMETERS = r"""
         the hidden layers, from 0 (the first), negative ones counting from
         the last (-1, the default, is the last hidden layer). Checked against
         the fitted network when ``transform`` is called. Training ignores it.
+
+    learning_rate_schedule : str, callable or None, default=None
+        'cosine', 'warmup_cosine' or 'one_cycle', or a callable: a factor per
+        epoch that multiplies the learning rate of every
+        stochastic solver (see :mod:`skscratch._core.schedules` for the exact
+        formulas). With :math:`T` = ``max_iter`` and epochs :math:`e = 0,
+        \dots, T - 1`: 'cosine' is :math:`(1 + \cos(\pi e / T)) / 2`;
+        'warmup_cosine' climbs linearly over the first :math:`W = \lceil T /
+        10 \rceil` epochs, :math:`(e + 1) / (W + 1)`, then decays as a cosine
+        over the rest; 'one_cycle' rises from 1/25 of the rate to all of it at
+        epoch :math:`\lfloor 0.3 (T - 1) \rfloor`, then anneals to
+        :math:`4 \times 10^{-6}` of it (PyTorch's ``OneCycleLR`` defaults). A
+        callable ``schedule(epoch, max_iter)`` returns the factor, a finite
+        number >= 0. The factor multiplies the rate the solver has at the
+        time: for 'sgd' with ``learning_rate='invscaling'`` or 'adaptive', the
+        product of that schedule and this one. Each ``fit`` (warm start
+        included) runs the schedule from epoch 0; ``partial_fit`` continues the
+        count, and past ``max_iter`` the built-in schedules keep their last
+        factor. None keeps scikit-learn's behaviour; 'lbfgs' ignores it.
+
+    record_diagnostics : bool, default=False
+        Whether to record, after every epoch of a stochastic solver, per
+        layer: the norm of the weights, the mean norm of their mini-batch
+        gradients, the mean size of a step relative to the weights, the mean
+        and standard deviation of the hidden layers' outputs and their
+        fraction of dead rectified units, in ``diagnostics_`` (draw them with
+        :class:`~skscratch.plotting.TrainingDiagnosticsDisplay`). Off, training
+        does no extra work; on, each step measures a few vector norms and each
+        epoch ends with a forward pass over (up to 2,000 rows of) the training
+        data. 'lbfgs' refuses it.
 """
 
 
@@ -195,6 +234,28 @@ SHARED_ATTRIBUTES = r"""
 
     n_outputs_ : int
         Number of outputs.
+
+    learning_rate_curve_ : list of shape (n_epochs,)
+        Learning rate each epoch of a stochastic solver used (before Adam's
+        bias correction): ``learning_rate_init`` times the schedules, epoch
+        by epoch alongside ``loss_curve_``; empty after 'lbfgs'.
+
+    diagnostics_ : dict of ndarray
+        Only with ``record_diagnostics=True``: one row per recorded epoch.
+        'epoch' (n_epochs,) holds the epochs' numbers in ``loss_curve_``
+        (from 1); 'weight_norm', 'grad_norm' and 'update_ratio'
+        (n_epochs, n_layers - 1) hold, for each weight matrix, its Frobenius
+        norm after the epoch, the mean over the epoch's steps of its
+        gradient's norm (penalty included, before clipping), and the mean of
+        :math:`\lVert \Delta W \rVert / \lVert W \rVert` per step;
+        'activation_mean', 'activation_std' and 'dead_fraction'
+        (n_epochs, n_layers - 2) hold, for each hidden layer on the training
+        data (its first 2,000 rows) after the epoch, without dropout, the
+        mean and standard
+        deviation of its outputs and the fraction of its units never
+        positive, NaN unless its activation is 'relu', 'leaky_relu', 'elu' or
+        'gelu'. Warm starts and ``partial_fit`` append rows; a new fit starts
+        afresh. Values are float64, as ``loss_curve_``.
 """
 
 

@@ -15,6 +15,7 @@ from skscratch._core.training import (
     minimize_lbfgs,
     run_epoch,
 )
+from skscratch._diagnostics import check_solver, recorder_for
 from skscratch._reporting import (
     copied_weights,
     print_epoch_details,
@@ -25,6 +26,8 @@ from skscratch._reporting import (
     warn_lbfgs,
     warn_max_iter,
 )
+from skscratch._schedule import EpochRates
+from skscratch._smoothing import loss_targets
 from skscratch._stopping import EarlyStopper
 from skscratch._threads import blas_thread_policy, single_threaded_scipy_blas
 from skscratch._validation import batch_size, split_validation
@@ -125,7 +128,10 @@ class StochasticRun:
         self.net, self.tasks, self.incremental = net, tasks, incremental
         self.optimizer = optimizer_for(est, net, incremental)
         X, Y, sample_weight, val = split_validation(est, X, Y, sample_weight, val)
-        self.X, self.Y, self.sample_weight = X, Y, sample_weight
+        self.X, self.Y, self.sample_weight = X, loss_targets(est, Y), sample_weight
+        self.diagnostics = recorder_for(est, net, X)
+        if self.diagnostics is not None:
+            self.optimizer = self.diagnostics.watch(self.optimizer)
         self.val = self._prepare_validation(val)
         self.n_samples = X.shape[0]
         self.batch_size = batch_size(est.batch_size, self.n_samples)
@@ -140,6 +146,7 @@ class StochasticRun:
         self.after_batch = None  # the BLAS thread policy's hook, set by run
         self.stopper = EarlyStopper(est, net.theta)
         self.penalty = penalty(est)
+        self.rates = EpochRates(est, incremental)
 
     def _prepare_validation(self, val):
         """Cast the validation set, attach its scorer and start its curves."""
@@ -147,6 +154,7 @@ class StochasticRun:
             return None
         est = self.est
         val = val.astype(self.net.theta.dtype)
+        val.Y = loss_targets(est, val.Y)
         val.scorer = validation_scorer(est)
         if est.validation_scores_ is None:
             est.validation_scores_ = []
@@ -171,6 +179,8 @@ class StochasticRun:
                 np.copyto(self.net.theta, self.epoch_start)
                 warn_interrupted()
         self.stopper.restore_best(self.net.theta)
+        if self.diagnostics is not None:
+            self.diagnostics.store()
 
     def epoch(self):
         """Run one epoch and its reports; return True to stop training."""
@@ -179,19 +189,22 @@ class StochasticRun:
         started = time.perf_counter()
         if est.shuffle:
             self.order = self.order[est._random_state.permutation(self.n_samples)]
+        if self.diagnostics is not None:
+            self.diagnostics.begin_epoch()
         try:
-            loss = run_epoch(
-                self.net,
-                self.optimizer,
-                self.X,
-                self.Y,
-                self.sample_weight,
-                self.penalty,
-                self.batch_size,
-                self.order if est.shuffle else None,
-                self.ws,
-                self.after_batch,
-            )
+            with self.rates.applied(self.optimizer):
+                loss = run_epoch(
+                    self.net,
+                    self.optimizer,
+                    self.X,
+                    self.Y,
+                    self.sample_weight,
+                    self.penalty,
+                    self.batch_size,
+                    self.order if est.shuffle else None,
+                    self.ws,
+                    self.after_batch,
+                )
         except Diverged as exc:
             if not self.stopper.has_best():
                 raise  # nothing worth keeping: the fit fails and is undone
@@ -215,10 +228,13 @@ class StochasticRun:
         est.t_ += self.n_samples
         est.loss_ = loss
         est.loss_curve_.append(loss)
+        self.rates.record()
         if est.verbose:
             print_iteration(est.n_iter_, loss)
         if self.val is not None:
             self.record_validation()
+        if self.diagnostics is not None:
+            self.diagnostics.end_epoch()
         stalled = self.stopper.update(self.net.theta, loss)
         self.optimizer.end_epoch(est.t_)
         return stalled and self.on_plateau()
@@ -234,6 +250,7 @@ class StochasticRun:
         est.t_ += self.n_samples
         est.loss_ = np.float64(np.nan)
         est.loss_curve_.append(est.loss_)
+        self.rates.record()
         est.validation_scores_.append(np.nan)
         est.validation_loss_curve_.append(np.nan)
         if est.verbose:
@@ -324,6 +341,7 @@ class LbfgsRecorder:
 def run_lbfgs(estimator, net, X, Y, sample_weight, tasks):
     """Train on the full batch with L-BFGS, recording the loss per iteration."""
     est = estimator
+    check_solver(est)
     if net.has_dropout:
         others = ", ".join(repr(name) for name in OPTIMIZERS if name != "adam")
         raise ValueError(
@@ -332,6 +350,7 @@ def run_lbfgs(estimator, net, X, Y, sample_weight, tasks):
             f"solver='adam' (or {others}), or dropout=0."
         )
     est.loss_curve_ = []
+    Y = loss_targets(est, Y)
     recorder = LbfgsRecorder(est, net, tasks)
     loss_penalty = penalty(est)
     threads = blas_thread_policy(net.layer_units, X.shape[0], net.theta.dtype)

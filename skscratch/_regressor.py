@@ -146,6 +146,8 @@ class ScratchMLPRegressor(RegressorMixin, BaseScratchMLP):
         scoring=None,
         max_grad_norm=None,
         transform_layer=-1,
+        learning_rate_schedule=None,
+        record_diagnostics=False,
         huber_delta=1.0,
         quantile=0.5,
     ):

@@ -18,7 +18,7 @@ from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
-from skscratch._core.activations import ACTIVATIONS
+from skscratch._core.activations import activation_pair
 from skscratch._core.network import predict_logits
 from skscratch._validation import hidden_activations, validated_input
 
@@ -70,8 +70,8 @@ def hidden_features(coefs, intercepts, activations, index, X):
     ----------
     coefs, intercepts : list of ndarray
         Weights and biases of the fitted network.
-    activations : sequence of str
-        Activation of each hidden layer.
+    activations : sequence of str or pair
+        Activation of each hidden layer (a name, or a custom pair).
     index : int
         Hidden layer, from 0 (the first).
     X : ndarray or sparse matrix of shape (n_samples, n_features)
@@ -86,7 +86,7 @@ def hidden_features(coefs, intercepts, activations, index, X):
     with np.errstate(over="ignore", invalid="ignore"):
         # the network cut after the layer: its "logits" are Z of the layer
         Z = predict_logits(coefs[:stop], intercepts[:stop], activations, X)
-        ACTIVATIONS[activations[index]][0](Z, np.empty_like(Z))
+        activation_pair(activations[index])[0](Z, np.empty_like(Z))
     return Z
 
 

@@ -8,6 +8,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils.validation import _check_sample_weight
 from sklearn_compat.utils.validation import validate_data
 
+from skscratch._activations import checked_custom, is_custom
 from skscratch._core.activations import ACTIVATIONS
 from skscratch._core.optimizers import OPTIMIZERS
 from skscratch._reporting import warn
@@ -54,21 +55,37 @@ def per_layer(value, n_hidden):
     -------
     items : tuple
     """
-    if isinstance(value, list | tuple | np.ndarray) and np.ndim(value) > 0:
+    if isinstance(value, list | tuple) or (
+        isinstance(value, np.ndarray) and value.ndim > 0
+    ):
         return tuple(value)
     return (value,) * n_hidden
 
 
 def hidden_activations(activation, n_hidden):
-    """Activation name of every hidden layer (one name, or one per layer)."""
-    names = per_layer(activation, n_hidden)
-    if any(name not in ACTIVATIONS for name in names) or len(names) != n_hidden:
+    """Activation of every hidden layer (one for all, or one per layer).
+
+    Names stay names; a custom activation is checked (see
+    :mod:`skscratch._activations`) and becomes the core's in-place pair.
+    """
+    if is_custom(activation):
+        return (checked_custom(activation),) * n_hidden
+    entries = per_layer(activation, n_hidden)
+    if len(entries) != n_hidden or not all(
+        is_custom(entry) or (isinstance(entry, str) and entry in ACTIVATIONS)
+        for entry in entries
+    ):
         raise ValueError(
             "activation must be one of "
-            f"{sorted(ACTIVATIONS)} or a list with one of them per hidden "
-            f"layer ({n_hidden}); got {activation!r}."
+            f"{sorted(ACTIVATIONS)}, a custom activation (a pair of callables "
+            "(f, f_prime) or an object with methods forward and derivative), or "
+            f"a list with one of them per hidden layer ({n_hidden}); got "
+            f"{activation!r}."
         )
-    return names
+    return tuple(
+        checked_custom(entry, f"[{i}]") if is_custom(entry) else entry
+        for i, entry in enumerate(entries)
+    )
 
 
 def dropout_rates(dropout, n_hidden):

@@ -8,7 +8,22 @@ skscratch itself, never loads it.
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-__all__ = ["LossCurveDisplay"]
+from skscratch._plotting_diagnostics import TrainingDiagnosticsDisplay
+
+__all__ = ["LossCurveDisplay", "TrainingDiagnosticsDisplay"]
+
+
+def _one_legend(ax, score_ax, legend_ax):
+    """Gather the lines of ``ax`` and of its twin ``score_ax`` in one legend."""
+    handles, labels = ax.get_legend_handles_labels()
+    if score_ax is not None:
+        more_handles, more_labels = score_ax.get_legend_handles_labels()
+        handles, labels = handles + more_handles, labels + more_labels
+        if ax.get_legend() is not None:
+            ax.get_legend().remove()
+    if handles:
+        legend_ax.legend(handles, labels, loc="best")
+
 
 _INSTALL_HINT = (
     "Install it with `pip install skscratch[plot]` (or `pip install matplotlib`)."
@@ -248,15 +263,7 @@ class LossCurveDisplay:
             )
             self.score_ax_.set_ylabel("Validation score")
 
-        handles, labels = ax.get_legend_handles_labels()
-        if self.score_ax_ is not None:
-            more_handles, more_labels = self.score_ax_.get_legend_handles_labels()
-            handles, labels = handles + more_handles, labels + more_labels
-            if ax.get_legend() is not None:
-                ax.get_legend().remove()
-        if handles:
-            legend_ax.legend(handles, labels, loc="best")
-
+        _one_legend(ax, self.score_ax_, legend_ax)
         self.ax_ = ax
         self.figure_ = ax.figure
         return self

@@ -81,6 +81,31 @@ REGRESSORS = [
 ]
 
 
+def halving(epoch, max_iter):
+    """A learning-rate schedule given as a callable: halve every 50 epochs."""
+    return 0.5 ** (epoch // 50)
+
+
+def tanh(z):
+    """A custom activation's function (module level, so that it pickles)."""
+    return np.tanh(z)
+
+
+def tanh_derivative(z, a):
+    """Its derivative, from the activation ``a = tanh(z)``."""
+    return 1 - a**2
+
+
+class Softsign:
+    """A custom activation as an object: ``z / (1 + |z|)``."""
+
+    def forward(self, z):
+        return z / (1 + np.abs(z))
+
+    def derivative(self, z, a):
+        return 1 / (1 + np.abs(z)) ** 2
+
+
 # Every option beyond scikit-learn's, switched on one at a time (dropout has
 # its own list below).
 NEW_ACTIVATIONS = ["leaky_relu", "elu", "gelu", "softplus"]
@@ -93,12 +118,20 @@ EXTENSIONS = [
     {"activation": ["logistic"]},
     *({"activation": name} for name in NEW_ACTIVATIONS),
     *({"solver": name} for name in ["rmsprop", "adamw"]),
+    *({"learning_rate_schedule": s} for s in ["cosine", "warmup_cosine", halving]),
+    {"solver": "sgd", "learning_rate_schedule": "one_cycle"},
+    # tanh with adam takes the larger step of CLASSIFIER_STEPS above
+    {"activation": (tanh, tanh_derivative), "learning_rate_init": 0.01},
+    {"activation": Softsign()},
+    {"record_diagnostics": True},
+    {"label_smoothing": 0.1},
 ]
 EXTENDED = [ScratchMLPClassifier(random_state=0, **params) for params in EXTENSIONS]
 EXTENDED += [
     ScratchMLPRegressor(random_state=0, **params)
     for params in EXTENSIONS
-    if "class_weight" not in params and params.get("scoring") != "neg_log_loss"
+    if not {"class_weight", "label_smoothing"} & set(params)
+    and params.get("scoring") != "neg_log_loss"
 ]
 EXTENDED.append(ScratchMLPRegressor(scoring="neg_mean_squared_error", random_state=0))
 

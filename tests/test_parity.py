@@ -375,8 +375,9 @@ def test_lbfgs_records_loss_curve_and_best_loss(max_iter):
 
 
 # Parameters added beyond MLPClassifier's 23, each defaulting to sklearn's
-# behaviour, and the one fitted attribute they add (None unless a validation
-# set is scored).
+# behaviour, and the fitted attributes they add: validation_loss_curve_ (None
+# unless a validation set is scored) and learning_rate_curve_ (the rate of
+# each epoch; empty after lbfgs).
 EXTENSION_PARAMS = {
     "class_weight": None,
     "dropout": 0.0,
@@ -385,8 +386,11 @@ EXTENSION_PARAMS = {
     "scoring": None,
     "max_grad_norm": None,
     "transform_layer": -1,
+    "learning_rate_schedule": None,
+    "record_diagnostics": False,
+    "label_smoothing": 0.0,
 }
-EXTENSION_ATTRS = ["validation_loss_curve_"]
+EXTENSION_ATTRS = ["validation_loss_curve_", "learning_rate_curve_"]
 
 
 def test_get_params_match_sklearn():

@@ -18,6 +18,8 @@ from _reliability_support import (
     ignore_convergence,
 )
 
+from skscratch import SKOPS_TRUSTED_TYPES
+
 # =========================================================== 4. persistence
 
 
@@ -111,3 +113,48 @@ def test_skops_round_trip_of_new_losses_and_transform(kind, params, tmp_path):
     restored.partial_fit(X, Y[kind])
     _assert_params_equal(_params(restored), _params(est))
     np.testing.assert_array_equal(restored.transform(X), est.transform(X))
+
+
+# The parameters of the schedules, diagnostics and label smoothing: saved
+# models keep them, their records, and where the schedule has got to.
+NEW_PARAMS = {
+    "clf": {
+        "learning_rate_schedule": "cosine",
+        "record_diagnostics": True,
+        "label_smoothing": 0.1,
+    },
+    "reg": {"learning_rate_schedule": "warmup_cosine", "record_diagnostics": True},
+}
+
+
+@ignore_convergence
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_skops_round_trip_of_the_training_extensions(kind, dtype, tmp_path):
+    skops_io = pytest.importorskip("skops.io")
+    X_ = X.astype(dtype)
+    est = _make(kind, solver="adam", max_iter=4, learning_rate_init=0.01)
+    est.set_params(**NEW_PARAMS[kind]).fit(X_, Y[kind])
+    path = tmp_path / "model.skops"
+    skops_io.dump(est, path)
+    # nothing beyond the package's own list of types needs trusting
+    assert set(skops_io.get_untrusted_types(file=path)) <= set(SKOPS_TRUSTED_TYPES)
+    restored = skops_io.load(path, trusted=SKOPS_TRUSTED_TYPES)
+    assert restored.get_params() == est.get_params()
+    assert restored.learning_rate_curve_ == est.learning_rate_curve_
+    assert restored.diagnostics_.keys() == est.diagnostics_.keys()
+    for key, values in est.diagnostics_.items():
+        np.testing.assert_array_equal(restored.diagnostics_[key], values)
+    for a, b in zip(_outputs(restored, X_), _outputs(est, X_), strict=True):
+        assert a.dtype == b.dtype
+        assert np.array_equal(a, b)
+    assert restored.coefs_[0].dtype == dtype
+    # partial_fit continues the schedule where the saved model left it
+    for _ in range(2):
+        est.partial_fit(X_, Y[kind])
+        restored.partial_fit(X_, Y[kind])
+    _assert_params_equal(_params(restored), _params(est))
+    assert restored.learning_rate_curve_ == est.learning_rate_curve_
+    np.testing.assert_array_equal(
+        restored.diagnostics_["grad_norm"], est.diagnostics_["grad_norm"]
+    )

@@ -111,6 +111,8 @@ def test_fitted_attributes_match_sklearn():
         "transform_layer",
         "huber_delta",
         "quantile",
+        "learning_rate_schedule",
+        "record_diagnostics",
     }
     poisson = ScratchMLPRegressor(loss="poisson", max_iter=3).fit(X, np.abs(y))
     assert poisson.out_activation_ == "exp"

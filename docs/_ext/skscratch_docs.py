@@ -41,6 +41,7 @@ GALLERY_ORDER = [
     "plot_class_weight.py",
     "plot_dropout_l1.py",
     "plot_gradient_check.py",
+    "plot_training_diagnostics.py",
 ]
 
 

@@ -13,6 +13,10 @@ forward pass to its backward pass. Most derivatives are written from the
 layer's *output* :math:`A`, which the forward pass keeps anyway; GELU's cannot
 be, so its forward pass leaves :math:`Z` in ``work`` for the backward pass. A
 backward pass may overwrite ``A`` and ``work``: nothing needs them afterwards.
+
+A user's own activation, two functions that return new arrays, is adapted to
+this protocol by :func:`custom_activation`; :func:`activation_pair` finds the
+pair of a layer, whether it is named in :data:`ACTIVATIONS` or custom.
 """
 
 import functools
@@ -349,3 +353,79 @@ ACTIVATIONS = {
 
 #: The activations of scikit-learn's MLPs.
 SKLEARN_ACTIVATIONS = ("identity", "logistic", "tanh", "relu")
+
+
+def _read_only(array):
+    """Return a read-only view of ``array``: user code may read, never write."""
+    view = array.view()
+    view.flags.writeable = False
+    return view
+
+
+def _check_shape(result, expected, what):
+    """Raise a clear error when a user function returns the wrong shape."""
+    shape = np.shape(result)
+    if shape != expected.shape:
+        raise ValueError(
+            f"the custom activation's {what} returned an array of shape "
+            f"{shape} for input of shape {expected.shape}; it must work "
+            "elementwise and return the shape it was given."
+        )
+
+
+def custom_activation(f, f_prime):
+    r"""Turn a user's activation and its derivative into an in-place pair.
+
+    The user's functions allocate and return new arrays, as NumPy code
+    usually does; the pair returned here follows the protocol of this
+    module. The forward pass keeps :math:`Z` in ``work`` (as GELU's does), so
+    that the derivative may use :math:`Z`, :math:`A` or both:
+
+    * ``f(Z)`` returns :math:`A = f(Z)`, elementwise, of the shape of ``Z``;
+    * ``f_prime(Z, A)`` returns :math:`f'(Z)`, elementwise, of that shape.
+
+    Both get read-only arrays of shape ``(n_samples, n_units)`` in the
+    network's dtype; a result in another float dtype is cast to it.
+
+    Parameters
+    ----------
+    f : callable
+        The activation, ``f(Z) -> A``.
+    f_prime : callable
+        Its derivative, ``f_prime(Z, A) -> f'(Z)``.
+
+    Returns
+    -------
+    pair : tuple of (callable, callable)
+        ``(forward(Z, work), backward(A, delta, work))``, as in
+        :data:`ACTIVATIONS`.
+    """
+
+    def forward(Z, work):
+        np.copyto(work, Z)
+        A = f(_read_only(work))
+        _check_shape(A, Z, "function")
+        np.copyto(Z, A, casting="same_kind")
+
+    def backward(A, delta, work):
+        derivative = f_prime(_read_only(work), _read_only(A))
+        _check_shape(derivative, delta, "derivative")
+        np.multiply(delta, derivative, out=delta, casting="same_kind")
+
+    return forward, backward
+
+
+def activation_pair(activation):
+    """Return the in-place ``(forward, backward)`` pair of a layer's activation.
+
+    Parameters
+    ----------
+    activation : str or tuple of (callable, callable)
+        A name in :data:`ACTIVATIONS`, or a pair from
+        :func:`custom_activation`.
+
+    Returns
+    -------
+    pair : tuple of (callable, callable)
+    """
+    return ACTIVATIONS[activation] if isinstance(activation, str) else activation

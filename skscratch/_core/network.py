@@ -41,7 +41,7 @@ from itertools import pairwise
 import numpy as np
 import scipy.sparse as sp
 
-from skscratch._core.activations import ACTIVATIONS
+from skscratch._core.activations import activation_pair
 from skscratch._core.losses import output_layer
 
 
@@ -153,8 +153,10 @@ class Network:
     ----------
     layer_units : tuple of int
         Units per layer, input first and output last.
-    activations : tuple of str
-        Activation of each hidden layer (``len(layer_units) - 2`` names).
+    activations : tuple of str or pair
+        Activation of each hidden layer (``len(layer_units) - 2`` of them): a
+        name of :data:`~skscratch._core.activations.ACTIVATIONS`, or a pair
+        from :func:`~skscratch._core.activations.custom_activation`.
     output : str
         Output layer, a key of :data:`skscratch._core.losses.OUTPUTS`: the
         output activation and the loss.
@@ -453,8 +455,8 @@ def forward(coefs, intercepts, activations, X, acts, works, masks=None, dropped=
     ----------
     coefs, intercepts : list of ndarray
         Weights and biases per layer.
-    activations : sequence of str
-        Activation of each hidden layer.
+    activations : sequence of str or pair
+        Activation of each hidden layer (a name, or a custom pair).
     X : ndarray or sparse matrix of shape (n, n_features)
         Input batch.
     acts, works : list of ndarray
@@ -474,7 +476,7 @@ def forward(coefs, intercepts, activations, X, acts, works, masks=None, dropped=
         Z += b
         A = Z
         if l < last:
-            ACTIVATIONS[activations[l]][0](Z, works[l][:n])
+            activation_pair(activations[l])[0](Z, works[l][:n])
             if masks is not None and masks[l] is not None:
                 A = np.multiply(Z, masks[l][:n], out=dropped[l][:n])
     return A
@@ -514,7 +516,7 @@ def backward(net, X, ws, n):
             np.matmul(delta, net.coefs[l].T, out=delta_prev)
             if ws.masks[l - 1] is not None:
                 delta_prev *= ws.masks[l - 1][:n]
-            derivative = ACTIVATIONS[net.activations[l - 1]][1]
+            derivative = activation_pair(net.activations[l - 1])[1]
             derivative(ws.acts[l - 1][:n], delta_prev, ws.work[l - 1][:n])
 
 
@@ -592,8 +594,8 @@ def predict_logits(coefs, intercepts, activations, X, block_rows=4096):
     ----------
     coefs, intercepts : list of ndarray
         Weights and biases per layer.
-    activations : sequence of str
-        Activation of each hidden layer.
+    activations : sequence of str or pair
+        Activation of each hidden layer (a name, or a custom pair).
     X : ndarray or sparse matrix of shape (n, n_features)
     block_rows : int, default=4096
         Rows per block.

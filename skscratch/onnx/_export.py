@@ -5,6 +5,7 @@ from sklearn.base import is_classifier
 from sklearn.utils.validation import check_is_fitted
 
 import skscratch
+from skscratch._activations import has_custom
 from skscratch._base import BaseScratchMLP
 from skscratch._transform import hidden_layer_index
 from skscratch._validation import per_layer
@@ -39,6 +40,12 @@ def _label_values(classes):
 def _hidden_activations(estimator):
     """Name of the activation of every hidden layer, checked for export."""
     n_hidden = len(estimator.coefs_) - 1
+    if has_custom(estimator.activation):
+        raise ValueError(
+            "cannot export a custom activation to ONNX: ONNX has no operator "
+            "for arbitrary Python functions. Supported hidden activations: "
+            f"{', '.join(HIDDEN)}."
+        )
     names = per_layer(estimator.activation, n_hidden)
     for name in names:
         if name not in HIDDEN:
