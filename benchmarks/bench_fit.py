@@ -71,13 +71,14 @@ jax_mlp = None  # imported by load_jax, once the thread count is known
 def load_jax(threads):
     """Import the JAX loop if jax is installed; one thread when ``threads == 1``.
 
-    XLA reads its thread settings when jax is first imported, so they are set
-    in the environment just before.
+    XLA sizes its thread pool by the CPUs the process may run on, when jax is
+    first imported, and ignores the BLAS limits. So with ``--threads 1`` the
+    process is first pinned to one CPU (Linux), which every library then
+    shares: one BLAS thread, one XLA thread.
     """
     global jax_mlp
-    if threads == 1:
-        flags = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
-        os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} {flags}".strip()
+    if threads == 1 and hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
     try:
         import jax_mlp as module
     except ImportError:
