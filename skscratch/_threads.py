@@ -53,7 +53,7 @@ MIN_FLOPS = 2e7
 
 #: Choices that outlive a fit, by workload: a grid search's next fit starts
 #: from the last one's choice instead of measuring again.
-_choices = {}
+_choices: dict[tuple, "Choice"] = {}
 
 
 @functools.cache
