@@ -11,11 +11,13 @@ interleaved batches on one thread and on the current count, then it keeps the
 faster for a while (longer each time the choice is confirmed) and measures
 again.
 
-With the OpenBLAS of NumPy's wheels the thread count changes no result: it
-splits a product's rows and columns between threads, never a dot product, so
-every element is summed in the same order (``tests/test_threads.py`` checks
-it). Other BLAS libraries may round differently at another count; under
-``threadpool_limits(1)`` nothing is switched.
+The thread count must not change a result: a seed gives the same network
+every time. Recent OpenBLAS builds split a product's rows and columns between
+threads, never a dot product, so every element is summed in the same order;
+older ones (NumPy 1.23's, for one) may split the sums and round differently.
+So before steering a workload, the products of one batch are computed on
+both counts with random numbers and compared bit for bit; where they differ,
+the loop keeps the count it found, as without the policy.
 
 Two limits: the pools are the process's, so fits running at once in threads
 of one process steer the same pools; and a ``partial_fit`` call with a single
@@ -29,6 +31,7 @@ import time
 from contextlib import contextmanager
 from itertools import pairwise
 
+import numpy as np
 from threadpoolctl import ThreadpoolController
 
 #: When False, training keeps whatever thread count it finds (benchmarks use
@@ -50,6 +53,10 @@ CLEARLY_WORSE = 1.3
 #: Below this many floating-point operations in a batch's products, more
 #: threads cannot pay for waking and joining them: one thread, no measuring.
 MIN_FLOPS = 2e7
+
+#: Whether a workload's products come out the same on one thread and on
+#: many, by (layer sizes, batch rows, dtype, thread count).
+_thread_invariant: dict[tuple, bool] = {}
 
 #: Choices that outlive a fit, by workload: a grid search's next fit starts
 #: from the last one's choice instead of measuring again.
@@ -249,6 +256,48 @@ def batch_flops(layer_units, batch_size):
     return 6 * batch_size * sum(a * b for a, b in pairwise(layer_units))
 
 
+def _batch_products(layer_units, batch_size, dtype):
+    """Random operands shaped and laid out like one batch's products."""
+    rng = np.random.default_rng(0)
+    draw = lambda *shape: rng.standard_normal(shape).astype(dtype)  # noqa: E731
+    products = []
+    for fan_in, fan_out in pairwise(layer_units):
+        A, W, D = (
+            draw(batch_size, fan_in),
+            draw(fan_in, fan_out),
+            draw(batch_size, fan_out),
+        )
+        products += [(A, W), (A.T, D), (D, W.T)]  # forward, gradient, delta
+    return products
+
+
+def _product(a, b):
+    return a @ b
+
+
+def thread_invariant(libraries, n_threads, layer_units, batch_size, dtype):
+    """Whether one batch's products are bitwise equal on 1 and ``n_threads``.
+
+    Computed once per workload and process; the pools are left at
+    ``n_threads``.
+    """
+    key = (tuple(layer_units), batch_size, np.dtype(dtype).str, n_threads)
+    if key not in _thread_invariant:
+        products = _batch_products(layer_units, batch_size, dtype)
+        results = {}
+        try:
+            for n in (1, n_threads):
+                _set_threads(libraries, n)
+                results[n] = [_product(a, b) for a, b in products]
+        finally:
+            _set_threads(libraries, n_threads)
+        _thread_invariant[key] = all(
+            np.array_equal(a, b)
+            for a, b in zip(results[1], results[n_threads], strict=True)
+        )
+    return _thread_invariant[key]
+
+
 @contextmanager
 def blas_thread_policy(layer_units, batch_size, dtype):
     """Yield a per-batch hook that steers NumPy's BLAS threads, or None.
@@ -257,12 +306,15 @@ def blas_thread_policy(layer_units, batch_size, dtype):
     by the next fit of the same workload. The hook is None when there is
     nothing to choose: the policy is off, no BLAS pool is found, it already
     runs one thread (``threadpool_limits(1)`` around ``fit`` is respected),
-    or the products are too small for threads (:data:`MIN_FLOPS`); then one
-    thread is set for the fit. The thread count is restored on exit.
+    or the count would change the results (:func:`thread_invariant`); or
+    when the products are too small for threads (:data:`MIN_FLOPS`), and
+    then one thread is set for the fit. The thread count is restored on exit.
     """
     libraries = _numpy_blas() if ENABLED else []
     n_threads = _threads(libraries)
-    if n_threads <= 1:
+    if n_threads <= 1 or not thread_invariant(
+        libraries, n_threads, layer_units, batch_size, dtype
+    ):
         yield None
         return
     if batch_flops(layer_units, batch_size) < MIN_FLOPS:

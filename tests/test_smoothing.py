@@ -85,6 +85,7 @@ def test_targets_formula():
     np.testing.assert_allclose(f32.sum(axis=1), 1.0, rtol=1e-6)
 
 
+@pytest.mark.reference
 @pytest.mark.parametrize("solver", ["sgd", "adam", "lbfgs"])
 def test_zero_smoothing_is_scikit_learns_classifier(solver):
     y = Y_KINDS["multiclass"]

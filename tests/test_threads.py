@@ -49,6 +49,7 @@ class Machine:
 @pytest.fixture(autouse=True)
 def no_remembered_choices(monkeypatch):
     monkeypatch.setattr(threads, "_choices", {})
+    monkeypatch.setattr(threads, "_thread_invariant", {})
     monkeypatch.setattr(threads, "_cores_used_by_others", lambda since: None)
 
 
@@ -163,8 +164,51 @@ def _blas_threads():
 MAX_THREADS = max(_blas_threads(), default=1)  # before the suite's limit of 1
 
 
+def test_a_count_that_changes_results_is_never_switched(monkeypatch):
+    pool = FakePool(2)
+    monkeypatch.setattr(threads, "_numpy_blas", lambda: [pool])
+    monkeypatch.setattr(threads, "thread_invariant", lambda *args: False)
+    for units in ([100, 256, 128, 10], [64, 10, 10]):  # measured, or too small
+        with blas_thread_policy(units, 256, np.float64) as hook:
+            assert hook is None and pool.n == 2
+    assert pool.history == []
+
+
+def test_the_invariance_probe_compares_the_batch_products(monkeypatch):
+    pool = FakePool(2)
+    units = [5, 4, 3]
+    assert threads.thread_invariant([pool], 2, units, 7, np.float32)
+    assert pool.history == [1, 2, 2] and pool.n == 2  # both counts, then back
+    products = threads._batch_products(units, 7, np.float32)
+    assert [(a.shape, b.shape) for a, b in products] == [
+        ((7, 5), (5, 4)),  # forward
+        ((5, 7), (7, 4)),  # weight gradient
+        ((7, 4), (4, 5)),  # delta to the layer below
+        ((7, 4), (4, 3)),
+        ((4, 7), (7, 3)),
+        ((7, 3), (3, 4)),
+    ]
+    assert all(a.dtype == np.float32 for pair in products for a in pair)
+    # a BLAS whose sums depend on the count: the probe sees it
+    monkeypatch.setattr(threads, "_thread_invariant", {})
+    calls = []
+
+    def rounding_by_count(a, b):
+        calls.append(1)
+        result = np.matmul(a, b)
+        if len(calls) > len(products):  # the second count: one ulp off
+            result = np.nextafter(result, np.inf)
+        return result
+
+    monkeypatch.setattr(threads, "_batch_products", lambda *args: products)
+    monkeypatch.setattr(threads, "_product", rounding_by_count)
+    assert not threads.thread_invariant([pool], 2, units, 7, np.float32)
+
+
 @pytest.mark.skipif(MAX_THREADS < 2, reason="needs a BLAS with 2 threads or more")
-def test_thread_count_changes_no_weight_and_is_restored(monkeypatch):
+def test_the_policy_never_changes_the_weights(monkeypatch):
+    # Switching threads every batch gives the weights of a fit at the default
+    # count; where the BLAS rounds by count, the policy does not switch.
     rng = np.random.RandomState(0)
     X = rng.standard_normal((600, 100))
     y = (X[:, 0] + X[:, 1] > 0).astype(int)
@@ -177,17 +221,24 @@ def test_thread_count_changes_no_weight_and_is_restored(monkeypatch):
         counts.append(n)
         set_threads(libraries, n)
 
-    monkeypatch.setattr(threads, "_set_threads", recording)
     with threadpool_limits(MAX_THREADS, user_api="blas"):
         before = _blas_threads()
         with pytest.warns(ConvergenceWarning):
-            switching = ScratchMLPClassifier(**params, random_state=0).fit(X, y)
+            steered = ScratchMLPClassifier(**params, random_state=0).fit(X, y)
+        invariant = threads.thread_invariant(
+            threads._numpy_blas(), MAX_THREADS, [100, 256, 128, 1], 128, np.float64
+        )
+        monkeypatch.setattr(threads, "_set_threads", recording)
+        with pytest.warns(ConvergenceWarning):
+            recorded = ScratchMLPClassifier(**params, random_state=0).fit(X, y)
         assert _blas_threads() == before
-    assert {1, MAX_THREADS} <= set(counts)  # the fit did switch
-    with pytest.warns(ConvergenceWarning):
-        single = ScratchMLPClassifier(**params, random_state=0).fit(X, y)
-    for a, b in zip(switching.coefs_, single.coefs_, strict=True):
-        np.testing.assert_array_equal(a, b)
+        monkeypatch.setattr(threads, "ENABLED", False)
+        with pytest.warns(ConvergenceWarning):
+            default = ScratchMLPClassifier(**params, random_state=0).fit(X, y)
+    assert ({1, MAX_THREADS} <= set(counts)) == invariant
+    for fit in (steered, recorded):
+        for a, b in zip(fit.coefs_, default.coefs_, strict=True):
+            np.testing.assert_array_equal(a, b)
 
 
 @pytest.mark.parametrize("solver", ["adam", "lbfgs"])
