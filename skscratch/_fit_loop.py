@@ -215,9 +215,9 @@ class StochasticRun:
         if self.val is not None:
             validation = (est.validation_loss_curve_[-1], est.validation_scores_[-1])
         seconds = time.perf_counter() - started
-        print_epoch_details(
-            est.verbose, self.optimizer.learning_rate, seconds, validation
-        )
+        scheduled = est.learning_rate_schedule is not None
+        rate = self.rates.rate if scheduled else self.optimizer.learning_rate
+        print_epoch_details(est.verbose, rate, seconds, validation)
         weights = lambda: copied_weights(est.coefs_, est.intercepts_)  # noqa: E731
         return self.tasks.end_step(step, weights) or stop
 

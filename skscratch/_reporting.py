@@ -119,7 +119,8 @@ def print_epoch_details(verbose, learning_rate, seconds, validation=None):
     verbose : bool or int
         The estimator's ``verbose``.
     learning_rate : float
-        Learning rate of the next step.
+        Learning rate of the next step (with a schedule, the rate the epoch's
+        steps used).
     seconds : float
         Duration of the epoch.
     validation : tuple of (float, float), optional

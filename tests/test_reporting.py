@@ -68,3 +68,19 @@ def test_verbose_lines(capsys):
         "Validation score did not improve more than tol=100.000000 for 1 "
         "consecutive epochs. Stopping."
     )
+
+
+def test_verbose_lines_show_the_scheduled_rate(capsys):
+    est = ScratchMLPClassifier(
+        (3,), max_iter=4, verbose=2, learning_rate_schedule="cosine", random_state=0
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X, y)
+    printed = [
+        float(line.split("learning rate = ")[1].split(",")[0])
+        for line in capsys.readouterr().out.splitlines()
+        if line.startswith("  learning rate = ")
+    ]
+    np.testing.assert_allclose(printed, est.learning_rate_curve_, rtol=1e-5)
+    assert printed[0] == 0.001 and printed[-1] < printed[1] < printed[0]
