@@ -262,6 +262,24 @@ def test_skl2onnx_registration(dtype, skl2onnx):
     np.testing.assert_allclose(values, reg.predict(X_test), atol=ATOL[dtype])
 
 
+def test_skl2onnx_knows_the_drop_in_names(skl2onnx):
+    # code written for scikit-learn's MLP, with the import changed, converts
+    import skscratch
+
+    register_skl2onnx()
+    X32 = X.astype(np.float32)
+    clf = make_pipeline(StandardScaler(), skscratch.MLPClassifier((4,), max_iter=10))
+    clf.fit(X, TARGETS["multiclass"])
+    model = skl2onnx.to_onnx(clf, X32[:1], options={"zipmap": False}, target_opset=17)
+    label, proba = run(model, X32)
+    np.testing.assert_array_equal(label, clf.predict(X32))
+    np.testing.assert_allclose(proba, clf.predict_proba(X32), atol=1e-5)
+    reg = skscratch.MLPRegressor(hidden_layer_sizes=(4,), max_iter=10)
+    reg.fit(X, REGRESSION["multi"])
+    (values,) = run(skl2onnx.to_onnx(reg, X32[:1], target_opset=17), X32)
+    np.testing.assert_allclose(values, reg.predict(X32), atol=ATOL[np.float32])
+
+
 def test_skl2onnx_default_zipmap(skl2onnx):
     # skl2onnx's default ZipMap gives one dict of probabilities per sample
     # (ONNX's ZipMap takes float32 only).

@@ -465,18 +465,21 @@ def register_skl2onnx():
         raise ImportError(
             "register_skl2onnx needs skl2onnx: pip install skl2onnx"
         ) from exc
-    from skscratch import ScratchMLPClassifier, ScratchMLPRegressor
+    import skscratch
 
-    update_registered_converter(
-        ScratchMLPClassifier,
-        "SkscratchMLPClassifier",
-        _skl2onnx_shapes,
-        _skl2onnx_convert,
-        options={"zipmap": [True, False, "columns"], "nocl": [False]},
-    )
-    update_registered_converter(
-        ScratchMLPRegressor,
-        "SkscratchMLPRegressor",
-        _skl2onnx_shapes,
-        _skl2onnx_convert,
-    )
+    # skl2onnx finds a converter by the model's exact class: the drop-in
+    # names (skscratch.MLPClassifier, ...) are registered too.
+    classifier_options = {"zipmap": [True, False, "columns"], "nocl": [False]}
+    for name, alias, options in (
+        ("ScratchMLPClassifier", "SkscratchMLPClassifier", classifier_options),
+        ("MLPClassifier", "SkscratchDropInMLPClassifier", classifier_options),
+        ("ScratchMLPRegressor", "SkscratchMLPRegressor", None),
+        ("MLPRegressor", "SkscratchDropInMLPRegressor", None),
+    ):
+        update_registered_converter(
+            getattr(skscratch, name),
+            alias,
+            _skl2onnx_shapes,
+            _skl2onnx_convert,
+            options=options,
+        )
