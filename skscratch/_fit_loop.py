@@ -29,7 +29,11 @@ from skscratch._reporting import (
 from skscratch._schedule import EpochRates
 from skscratch._smoothing import loss_targets
 from skscratch._stopping import EarlyStopper
-from skscratch._threads import blas_thread_policy, single_threaded_scipy_blas
+from skscratch._threads import (
+    blas_thread_policy,
+    single_threaded_scipy_blas,
+    steered,
+)
 from skscratch._validation import batch_size, split_validation
 
 #: Optimizer arguments that scikit-learn names otherwise; every other
@@ -143,7 +147,7 @@ class StochasticRun:
         self.ws = make_workspace(net, X, self.batch_size, est.shuffle, rng)
         self.order = np.arange(self.n_samples)
         self.epoch_start = net.theta.copy()
-        self.after_batch = None  # the BLAS thread policy's hook, set by run
+        self.threads = None  # the BLAS thread policy, set by run
         self.stopper = EarlyStopper(est, net.theta)
         self.penalty = penalty(est)
         self.rates = EpochRates(est, incremental)
@@ -165,9 +169,10 @@ class StochasticRun:
         """Train epoch after epoch until a stop, then keep the best weights."""
         est = self.est
         est.n_iter_ = 0
-        net = self.net
-        policy = blas_thread_policy(net.layer_units, self.batch_size, net.theta.dtype)
-        with policy as self.after_batch:
+        net, rows = self.net, (self.batch_size, self.n_samples % self.batch_size)
+        rows = [r for r in rows if r]  # the full batches', the last one's
+        policy = blas_thread_policy(net.layer_units, rows, net.theta.dtype)
+        with policy as self.threads:
             try:
                 for _ in range(est.max_iter):
                     np.copyto(self.epoch_start, self.net.theta)
@@ -192,7 +197,7 @@ class StochasticRun:
         if self.diagnostics is not None:
             self.diagnostics.begin_epoch()
         try:
-            with self.rates.applied(self.optimizer):
+            with self.rates.applied(self.optimizer), steered(self.threads) as hook:
                 loss = run_epoch(
                     self.net,
                     self.optimizer,
@@ -203,7 +208,7 @@ class StochasticRun:
                     self.batch_size,
                     self.order if est.shuffle else None,
                     self.ws,
-                    self.after_batch,
+                    hook,
                 )
         except Diverged as exc:
             if not self.stopper.has_best():
@@ -353,9 +358,9 @@ def run_lbfgs(estimator, net, X, Y, sample_weight, tasks):
     Y = loss_targets(est, Y)
     recorder = LbfgsRecorder(est, net, tasks)
     loss_penalty = penalty(est)
-    threads = blas_thread_policy(net.layer_units, X.shape[0], net.theta.dtype)
+    threads = blas_thread_policy(net.layer_units, [X.shape[0]], net.theta.dtype)
     try:
-        with single_threaded_scipy_blas(), threads as after_eval:
+        with single_threaded_scipy_blas(), threads as policy, steered(policy) as hook:
             result = minimize_lbfgs(
                 net,
                 X,
@@ -366,7 +371,7 @@ def run_lbfgs(estimator, net, X, Y, sample_weight, tasks):
                 est.max_fun,
                 est.tol,
                 callback=recorder,
-                after_eval=after_eval,
+                after_eval=hook,
             )
     except KeyboardInterrupt:
         _keep_last_iterate(est, recorder, X, Y, sample_weight, loss_penalty)

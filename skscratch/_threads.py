@@ -170,13 +170,32 @@ class ThreadPolicy:
         self.key = key
         self.choice = _choices.get(key)
         self.plan, self.timings, self.current = [], {1: [], n_threads: []}, None
+        self.setting = n_threads  # the count the next batch runs on
         if self.choice is None:
             self._start_measuring()
         elif self.choice.expired(clock()):
             self._renew(clock())
         else:
-            _set_threads(libraries, self.choice.n_threads)
+            self.setting = self.choice.n_threads
         self.last = clock()
+
+    @contextmanager
+    def steering(self):
+        """Run an epoch's batches on the policy's counts, then restore the pools.
+
+        Between epochs (validation, callbacks) the pools have their own count,
+        and no timing spans that work.
+        """
+        _set_threads(self.libraries, self.setting)
+        self.last = self.clock()
+        try:
+            yield
+        finally:
+            _set_threads(self.libraries, self.n_threads)
+
+    def _use(self, n):
+        self.setting = n
+        _set_threads(self.libraries, n)
 
     def _renew(self, now):
         """Measure again, unless other processes leave no core to gain."""
@@ -197,7 +216,7 @@ class ThreadPolicy:
             self.timings[self.current].append(now - self.last)
         if self.plan and not self._clearly_worse():
             self.current = self.plan.pop(0)
-            _set_threads(self.libraries, self.current)
+            self._use(self.current)
         elif self.current is not None:
             self._decide(now)
         elif self.choice.expired(now):
@@ -219,11 +238,35 @@ class ThreadPolicy:
             interval = min(2 * self.choice.interval, MAX_INTERVAL)
         self.choice = _choices[self.key] = Choice(chosen, now, interval)
         self.plan, self.current = [], None
-        _set_threads(self.libraries, chosen)
+        self._use(chosen)
 
-    def close(self):
-        """Give the pools back the thread count they had."""
-        _set_threads(self.libraries, self.n_threads)
+
+class FixedThreads:
+    """One count for every batch, with no measuring (products too small)."""
+
+    after_batch = None
+
+    def __init__(self, libraries, n_threads, count):
+        self.libraries, self.n_threads, self.count = libraries, n_threads, count
+
+    @contextmanager
+    def steering(self):
+        """Run an epoch's batches on ``count`` threads, then restore the pools."""
+        _set_threads(self.libraries, self.count)
+        try:
+            yield
+        finally:
+            _set_threads(self.libraries, self.n_threads)
+
+
+@contextmanager
+def steered(policy):
+    """Yield the per-batch hook of ``policy`` (or None) while it steers."""
+    if policy is None:
+        yield None
+        return
+    with policy.steering():
+        yield policy.after_batch
 
 
 @contextmanager
@@ -275,15 +318,20 @@ def _product(a, b):
     return a @ b
 
 
-def thread_invariant(libraries, n_threads, layer_units, batch_size, dtype):
-    """Whether one batch's products are bitwise equal on 1 and ``n_threads``.
+def thread_invariant(libraries, n_threads, layer_units, batch_rows, dtype):
+    """Whether a batch's products are bitwise equal on 1 and ``n_threads``.
 
-    Computed once per workload and process; the pools are left at
-    ``n_threads``.
+    For every batch size in ``batch_rows`` (the full batches and the last,
+    shorter one). Computed once per workload and process; the pools are left
+    at ``n_threads``.
     """
-    key = (tuple(layer_units), batch_size, np.dtype(dtype).str, n_threads)
+    key = (tuple(layer_units), tuple(batch_rows), np.dtype(dtype).str, n_threads)
     if key not in _thread_invariant:
-        products = _batch_products(layer_units, batch_size, dtype)
+        products = [
+            pair
+            for rows in batch_rows
+            for pair in _batch_products(layer_units, rows, dtype)
+        ]
         results = {}
         try:
             for n in (1, n_threads):
@@ -299,33 +347,31 @@ def thread_invariant(libraries, n_threads, layer_units, batch_size, dtype):
 
 
 @contextmanager
-def blas_thread_policy(layer_units, batch_size, dtype):
-    """Yield a per-batch hook that steers NumPy's BLAS threads, or None.
+def blas_thread_policy(layer_units, batch_rows, dtype):
+    """Yield the thread policy of a fit, or None; pools restored on exit.
 
-    A choice made for a workload (layer sizes, batch size, dtype) is reused
-    by the next fit of the same workload. The hook is None when there is
-    nothing to choose: the policy is off, no BLAS pool is found, it already
-    runs one thread (``threadpool_limits(1)`` around ``fit`` is respected),
-    or the count would change the results (:func:`thread_invariant`); or
-    when the products are too small for threads (:data:`MIN_FLOPS`), and
-    then one thread is set for the fit. The thread count is restored on exit.
+    ``batch_rows`` are the fit's batch sizes (the full batches' and the last
+    one's). A choice made for a workload (layer sizes, batch sizes, dtype)
+    is reused by the next fit of the same workload. The epochs run their
+    batches inside the policy's :meth:`~ThreadPolicy.steering`, calling its
+    ``after_batch`` hook (None for a fixed count) after every batch.
+
+    None when there is nothing to choose: the policy is off, no BLAS pool is
+    found, it already runs one thread (``threadpool_limits(1)`` around
+    ``fit`` is respected), or the count would change the results
+    (:func:`thread_invariant`). When the products are too small for threads
+    (:data:`MIN_FLOPS`), a :class:`FixedThreads` of one thread. Only
+    ``steering`` changes the pools' count, and it restores it.
     """
     libraries = _numpy_blas() if ENABLED else []
     n_threads = _threads(libraries)
+    rows = tuple(sorted(set(batch_rows)))
     if n_threads <= 1 or not thread_invariant(
-        libraries, n_threads, layer_units, batch_size, dtype
+        libraries, n_threads, layer_units, rows, dtype
     ):
         yield None
-        return
-    if batch_flops(layer_units, batch_size) < MIN_FLOPS:
-        _set_threads(libraries, 1)
-        try:
-            yield None
-        finally:
-            _set_threads(libraries, n_threads)
-        return
-    policy = ThreadPolicy(libraries, n_threads, (tuple(layer_units), batch_size, dtype))
-    try:
-        yield policy.after_batch
-    finally:
-        policy.close()
+    elif batch_flops(layer_units, max(rows)) < MIN_FLOPS:
+        yield FixedThreads(libraries, n_threads, 1)
+    else:
+        key = (tuple(layer_units), rows, np.dtype(dtype).str)
+        yield ThreadPolicy(libraries, n_threads, key)

@@ -118,23 +118,30 @@ def test_a_crowded_machine_confirms_one_thread_without_measuring(monkeypatch):
 def test_the_choice_carries_over_to_the_next_fit_of_the_same_net():
     policy, pool, machine = policy_on({4: 1.0, 1: 2.0})
     machine.run_batches(policy, 8)
-    policy.close()
     assert pool.n == 4
     n_before = len(pool.history)
     again = ThreadPolicy([pool], 4, "net", clock=machine)
     machine.run_batches(again, 3)
-    assert pool.history[n_before:] == [4]  # the choice, set once: no measuring
+    assert again.setting == 4
+    assert pool.history[n_before:] == []  # no measuring
     other = ThreadPolicy([pool], 4, "another net", clock=machine)
     machine.run_batches(other, 3)
     assert 1 in pool.history[n_before:]  # a new workload is measured
 
 
-def test_close_restores_the_count_found():
+def test_steering_sets_the_choice_for_the_batches_and_restores_after():
     policy, pool, machine = policy_on({4: 5.0, 1: 1.0})
-    machine.run_batches(policy, 4)
-    assert pool.n == 1
-    policy.close()
-    assert pool.n == 4
+    with policy.steering():
+        machine.run_batches(policy, 4)
+        assert pool.n == 1
+    assert pool.n == 4  # validation and callbacks run on the pools' own count
+    n_before = len(pool.history)
+    machine.t += 0.5  # time between two epochs is not a batch's
+    with policy.steering():
+        assert pool.n == 1
+        machine.run_batches(policy, 2)
+    assert pool.history[n_before:] == [1, 4]
+    assert all(t < 0.1 for t in policy.timings[1])
 
 
 def test_the_hook_is_none_with_one_thread_or_small_products(monkeypatch):
@@ -142,19 +149,21 @@ def test_the_hook_is_none_with_one_thread_or_small_products(monkeypatch):
     monkeypatch.setattr(threads, "_numpy_blas", lambda: [pool])
     big = [100, 256, 128, 10]
     assert batch_flops(big, 256) == 6 * 256 * (100 * 256 + 256 * 128 + 128 * 10)
-    with blas_thread_policy(big, 256, np.float64) as hook:
-        assert hook is not None
+    with blas_thread_policy(big, [256, 17], np.float64) as policy:
+        assert isinstance(policy, ThreadPolicy)
     assert pool.n == 2
-    with blas_thread_policy([64, 10, 10], 32, np.float64) as hook:
-        assert hook is None and pool.n == 1  # too small for threads
+    with blas_thread_policy([64, 10, 10], [32], np.float64) as policy:
+        assert policy.after_batch is None  # too small for threads: one
+        with policy.steering():
+            assert pool.n == 1
     assert pool.n == 2
     pool.n = 1
-    with blas_thread_policy(big, 256, np.float64) as hook:
-        assert hook is None and pool.n == 1
+    with blas_thread_policy(big, [256], np.float64) as policy:
+        assert policy is None and pool.n == 1
     monkeypatch.setattr(threads, "ENABLED", False)
     pool.n = 2
-    with blas_thread_policy(big, 256, np.float64) as hook:
-        assert hook is None and pool.n == 2
+    with blas_thread_policy(big, [256], np.float64) as policy:
+        assert policy is None and pool.n == 2
 
 
 def _blas_threads():
@@ -169,15 +178,15 @@ def test_a_count_that_changes_results_is_never_switched(monkeypatch):
     monkeypatch.setattr(threads, "_numpy_blas", lambda: [pool])
     monkeypatch.setattr(threads, "thread_invariant", lambda *args: False)
     for units in ([100, 256, 128, 10], [64, 10, 10]):  # measured, or too small
-        with blas_thread_policy(units, 256, np.float64) as hook:
-            assert hook is None and pool.n == 2
+        with blas_thread_policy(units, [256], np.float64) as policy:
+            assert policy is None and pool.n == 2
     assert pool.history == []
 
 
 def test_the_invariance_probe_compares_the_batch_products(monkeypatch):
     pool = FakePool(2)
     units = [5, 4, 3]
-    assert threads.thread_invariant([pool], 2, units, 7, np.float32)
+    assert threads.thread_invariant([pool], 2, units, [7], np.float32)
     assert pool.history == [1, 2, 2] and pool.n == 2  # both counts, then back
     products = threads._batch_products(units, 7, np.float32)
     assert [(a.shape, b.shape) for a, b in products] == [
@@ -202,7 +211,7 @@ def test_the_invariance_probe_compares_the_batch_products(monkeypatch):
 
     monkeypatch.setattr(threads, "_batch_products", lambda *args: products)
     monkeypatch.setattr(threads, "_product", rounding_by_count)
-    assert not threads.thread_invariant([pool], 2, units, 7, np.float32)
+    assert not threads.thread_invariant([pool], 2, units, [7], np.float32)
 
 
 @pytest.mark.skipif(MAX_THREADS < 2, reason="needs a BLAS with 2 threads or more")
@@ -226,7 +235,11 @@ def test_the_policy_never_changes_the_weights(monkeypatch):
         with pytest.warns(ConvergenceWarning):
             steered = ScratchMLPClassifier(**params, random_state=0).fit(X, y)
         invariant = threads.thread_invariant(
-            threads._numpy_blas(), MAX_THREADS, [100, 256, 128, 1], 128, np.float64
+            threads._numpy_blas(),
+            MAX_THREADS,
+            [100, 256, 128, 1],
+            [128, 88],
+            np.float64,
         )
         monkeypatch.setattr(threads, "_set_threads", recording)
         with pytest.warns(ConvergenceWarning):
@@ -245,10 +258,14 @@ def test_the_policy_never_changes_the_weights(monkeypatch):
 def test_the_training_loop_calls_the_hook_once_per_batch(monkeypatch, solver):
     calls, workloads = [], []
 
+    class Counting(threads.FixedThreads):
+        def after_batch(self):
+            calls.append(1)
+
     @contextlib.contextmanager
-    def counting_policy(layer_units, batch_size, dtype):
-        workloads.append((list(layer_units), batch_size, np.dtype(dtype)))
-        yield lambda: calls.append(1)
+    def counting_policy(layer_units, batch_rows, dtype):
+        workloads.append((list(layer_units), list(batch_rows), np.dtype(dtype)))
+        yield Counting([], 1, 1)
 
     monkeypatch.setattr(fit_loop, "blas_thread_policy", counting_policy)
     rng = np.random.RandomState(0)
@@ -259,8 +276,8 @@ def test_the_training_loop_calls_the_hook_once_per_batch(monkeypatch, solver):
     with pytest.warns(ConvergenceWarning):
         est.fit(X, y)
     if solver == "lbfgs":
-        assert workloads == [([4, 5, 1], 90, np.float32)]
+        assert workloads == [([4, 5, 1], [90], np.float32)]
         assert len(calls) >= est.n_iter_  # one per loss evaluation
     else:
-        assert workloads == [([4, 5, 1], 40, np.float32)]
+        assert workloads == [([4, 5, 1], [40, 10], np.float32)]
         assert len(calls) == 3 * 3  # three batches (40, 40, 10) per epoch
