@@ -371,7 +371,7 @@ def run_lbfgs(estimator, net, X, Y, sample_weight, tasks):
                 est.max_fun,
                 est.tol,
                 callback=recorder,
-                after_eval=hook,
+                before_eval=hook,
             )
     except KeyboardInterrupt:
         _keep_last_iterate(est, recorder, X, Y, sample_weight, loss_penalty)

@@ -140,62 +140,86 @@ class Choice:
         return others is not None and (os.cpu_count() or 1) - others < n_threads - 0.5
 
 
-class ThreadPolicy:
-    """Time batches on one thread and on ``n`` threads; use the faster.
-
-    Call :meth:`after_batch` once after every mini-batch (for L-BFGS, after
-    every evaluation of the loss on the full batch). A measurement
-    skips one batch (it warms up the setting in force), then alternates one
-    thread and ``n`` until each has :data:`PROBES` timings, or until a batch
-    on ``n`` is :data:`CLEARLY_WORSE`. ``n`` is kept only when its median
-    is at least ``1 - MARGIN`` below one thread's. The choice holds for
-    :data:`INTERVAL` seconds, twice as long each time it is confirmed.
-    Where the machine's CPU time shows other processes holding the cores
-    that more threads would need, one thread is confirmed without measuring.
+class FixedThreads:
+    """One count for the batches whose products it cannot change, no measuring.
 
     Parameters
     ----------
     libraries : list of threadpoolctl library controllers
         The pools to steer; all get the same count.
     n_threads : int
-        The count found at the start, restored by :meth:`close`.
+        The pools' own count, restored after every epoch and used for the
+        batches whose size is not in ``rows_ok``.
+    rows_ok : set of int
+        Batch sizes whose products are the same bits on any count.
+    count : int, default=1
+        The count for those batches.
+    """
+
+    def __init__(self, libraries, n_threads, rows_ok, count=1):
+        self.libraries, self.n_threads, self.rows_ok = libraries, n_threads, rows_ok
+        self.count = count
+
+    def _count_for(self, rows):
+        return self.count
+
+    def before_batch(self, rows):
+        """Set the count for the batch of ``rows`` rows about to run."""
+        ok = rows in self.rows_ok
+        _set_threads(self.libraries, self._count_for(rows) if ok else self.n_threads)
+
+    def _end(self):
+        """Do what the end of an epoch's batches asks (nothing, here)."""
+
+    @contextmanager
+    def steering(self):
+        """Run an epoch's batches, then give the pools their own count back.
+
+        Between epochs (validation, callbacks, prediction) the pools have
+        their own count, and no timing spans that work.
+        """
+        try:
+            yield
+        finally:
+            self._end()
+            _set_threads(self.libraries, self.n_threads)
+
+
+class ThreadPolicy(FixedThreads):
+    """Time batches on one thread and on ``n`` threads; use the faster.
+
+    Call :meth:`before_batch` before every mini-batch (for L-BFGS, before
+    every evaluation of the loss on the full batch), inside
+    :meth:`steering`. A measurement lets one batch warm up, then alternates
+    one thread and ``n`` until each has :data:`PROBES` timings, or until a
+    batch on ``n`` is :data:`CLEARLY_WORSE`. ``n`` is kept only when its
+    median is at least ``1 - MARGIN`` below one thread's. The choice holds
+    for :data:`INTERVAL` seconds, twice as long each time it is confirmed.
+    Where the machine's CPU time shows other processes holding the cores
+    that more threads would need, one thread is confirmed without measuring.
+    Batches whose size is not in ``rows_ok`` run on ``n`` and are not timed.
+
+    Parameters
+    ----------
+    libraries, n_threads, rows_ok
+        As for :class:`FixedThreads`.
     key : hashable
         The workload, under which the choice is remembered for later fits.
     clock : callable, default=time.perf_counter
         Seconds, as a float.
     """
 
-    def __init__(self, libraries, n_threads, key, clock=time.perf_counter):
-        self.libraries, self.n_threads, self.clock = libraries, n_threads, clock
-        self.key = key
+    def __init__(self, libraries, n_threads, rows_ok, key, clock=time.perf_counter):
+        super().__init__(libraries, n_threads, rows_ok)
+        self.key, self.clock = key, clock
         self.choice = _choices.get(key)
-        self.plan, self.timings, self.current = [], {1: [], n_threads: []}, None
-        self.setting = n_threads  # the count the next batch runs on
+        self.plan, self.timings, self.timed = [], {1: [], n_threads: []}, None
+        self.warmed = False
         if self.choice is None:
             self._start_measuring()
         elif self.choice.expired(clock()):
             self._renew(clock())
-        else:
-            self.setting = self.choice.n_threads
         self.last = clock()
-
-    @contextmanager
-    def steering(self):
-        """Run an epoch's batches on the policy's counts, then restore the pools.
-
-        Between epochs (validation, callbacks) the pools have their own count,
-        and no timing spans that work.
-        """
-        _set_threads(self.libraries, self.setting)
-        self.last = self.clock()
-        try:
-            yield
-        finally:
-            _set_threads(self.libraries, self.n_threads)
-
-    def _use(self, n):
-        self.setting = n
-        _set_threads(self.libraries, n)
 
     def _renew(self, now):
         """Measure again, unless other processes leave no core to gain."""
@@ -206,22 +230,39 @@ class ThreadPolicy:
 
     def _start_measuring(self):
         self.timings = {1: [], self.n_threads: []}
-        self.plan = [1, self.n_threads] * PROBES  # settings of the next batches
-        self.current = None  # the batch running now warms up: not timed
+        self.plan = [1, self.n_threads] * PROBES  # counts of the timed batches
+        self.warmed = False
 
-    def after_batch(self):
-        """Account for the batch that just ended and set up the next one."""
+    def _end(self):
+        """Close the timing of a batch that ended with the epoch."""
         now = self.clock()
-        if self.current is not None:
-            self.timings[self.current].append(now - self.last)
-        if self.plan and not self._clearly_worse():
-            self.current = self.plan.pop(0)
-            self._use(self.current)
-        elif self.current is not None:
-            self._decide(now)
-        elif self.choice.expired(now):
-            self._renew(now)
+        if self.timed is not None:
+            self.timings[self.timed].append(now - self.last)
+            self.timed = None
+            if not self.plan or self._clearly_worse():
+                self._decide(now)
+
+    def _count_for(self, rows):
+        if self.plan and self.warmed:
+            self.timed = self.plan.pop(0)
+            return self.timed
+        if self.plan:  # this batch warms the measurement up, untimed
+            self.warmed = True
+            return self.n_threads
+        return self.choice.n_threads
+
+    def before_batch(self, rows):
+        """Time the batch that just ended; set the count for the next one."""
+        self._end()
+        if not self.plan and self.choice.expired(self.clock()):
+            self._renew(self.clock())
+        super().before_batch(rows)
         self.last = self.clock()
+
+    def steering(self):
+        """As :meth:`FixedThreads.steering`, on the policy's clock."""
+        self.last, self.timed = self.clock(), None
+        return super().steering()
 
     def _clearly_worse(self):
         one, many = self.timings[1], self.timings[self.n_threads]
@@ -237,26 +278,7 @@ class ThreadPolicy:
         if self.choice is not None and self.choice.n_threads == chosen:
             interval = min(2 * self.choice.interval, MAX_INTERVAL)
         self.choice = _choices[self.key] = Choice(chosen, now, interval)
-        self.plan, self.current = [], None
-        self._use(chosen)
-
-
-class FixedThreads:
-    """One count for every batch, with no measuring (products too small)."""
-
-    after_batch = None
-
-    def __init__(self, libraries, n_threads, count):
-        self.libraries, self.n_threads, self.count = libraries, n_threads, count
-
-    @contextmanager
-    def steering(self):
-        """Run an epoch's batches on ``count`` threads, then restore the pools."""
-        _set_threads(self.libraries, self.count)
-        try:
-            yield
-        finally:
-            _set_threads(self.libraries, self.n_threads)
+        self.plan, self.timed = [], None
 
 
 @contextmanager
@@ -266,7 +288,7 @@ def steered(policy):
         yield None
         return
     with policy.steering():
-        yield policy.after_batch
+        yield policy.before_batch
 
 
 @contextmanager
@@ -353,25 +375,32 @@ def blas_thread_policy(layer_units, batch_rows, dtype):
     ``batch_rows`` are the fit's batch sizes (the full batches' and the last
     one's). A choice made for a workload (layer sizes, batch sizes, dtype)
     is reused by the next fit of the same workload. The epochs run their
-    batches inside the policy's :meth:`~ThreadPolicy.steering`, calling its
-    ``after_batch`` hook (None for a fixed count) after every batch.
+    batches inside the policy's ``steering``, calling its ``before_batch``
+    hook with each batch's size.
 
     None when there is nothing to choose: the policy is off, no BLAS pool is
     found, it already runs one thread (``threadpool_limits(1)`` around
     ``fit`` is respected), or the count would change the results
     (:func:`thread_invariant`). When the products are too small for threads
-    (:data:`MIN_FLOPS`), a :class:`FixedThreads` of one thread. Only
-    ``steering`` changes the pools' count, and it restores it.
+    (:data:`MIN_FLOPS`), a :class:`FixedThreads` of one thread; else a
+    :class:`ThreadPolicy`. Either steers only the batch sizes whose products
+    are the same bits on any count. Only ``steering`` changes the pools'
+    count, and it restores it.
     """
     libraries = _numpy_blas() if ENABLED else []
     n_threads = _threads(libraries)
     rows = tuple(sorted(set(batch_rows)))
-    if n_threads <= 1 or not thread_invariant(
-        libraries, n_threads, layer_units, rows, dtype
-    ):
+    rows_ok = set()
+    if n_threads > 1:
+        rows_ok = {
+            r
+            for r in rows
+            if thread_invariant(libraries, n_threads, layer_units, [r], dtype)
+        }
+    if not rows_ok:
         yield None
     elif batch_flops(layer_units, max(rows)) < MIN_FLOPS:
-        yield FixedThreads(libraries, n_threads, 1)
+        yield FixedThreads(libraries, n_threads, rows_ok)
     else:
         key = (tuple(layer_units), rows, np.dtype(dtype).str)
-        yield ThreadPolicy(libraries, n_threads, key)
+        yield ThreadPolicy(libraries, n_threads, rows_ok, key)

@@ -28,6 +28,7 @@ class FakePool:
 
 
 MS = 1e-3
+ROWS = 64
 
 
 class Machine:
@@ -36,14 +37,18 @@ class Machine:
     def __init__(self, pool, ms):
         self.pool, self.t = pool, 0.0
         self.seconds = {n: value * MS for n, value in ms.items()}
+        self.counts = []  # the count each batch ran on
 
     def __call__(self):
         return self.t
 
-    def run_batches(self, policy, n):
-        for _ in range(n):
-            self.t += self.seconds[self.pool.n]
-            policy.after_batch()
+    def run_batches(self, policy, n, rows=ROWS):
+        """One epoch of ``n`` batches of ``rows`` rows, steered by ``policy``."""
+        with policy.steering():
+            for _ in range(n):
+                policy.before_batch(rows)
+                self.counts.append(self.pool.n)
+                self.t += self.seconds[self.pool.n]
 
 
 @pytest.fixture(autouse=True)
@@ -53,124 +58,121 @@ def no_remembered_choices(monkeypatch):
     monkeypatch.setattr(threads, "_cores_used_by_others", lambda since: None)
 
 
-def policy_on(seconds, n_threads=4, key="net"):
+def policy_on(seconds, n_threads=4, key="net", rows_ok=(ROWS,)):
     pool = FakePool(n_threads)
     machine = Machine(pool, seconds)
-    return ThreadPolicy([pool], n_threads, key, clock=machine), pool, machine
+    policy = ThreadPolicy([pool], n_threads, set(rows_ok), key, clock=machine)
+    return policy, pool, machine
 
 
 def test_more_threads_kept_when_clearly_faster():
     policy, pool, machine = policy_on({4: 1.0, 1: 2.0})
-    machine.run_batches(policy, 1 + 2 * threads.PROBES + 1)
-    assert policy.choice.n_threads == 4 and pool.n == 4
-    # Warm-up at 4, then one and four in turn, then the choice.
-    assert pool.history == [1, 4] * threads.PROBES + [4]
+    machine.run_batches(policy, 1 + 2 * threads.PROBES + 2)
+    assert policy.choice.n_threads == 4
+    # a warm-up batch, then one and four in turn, then the choice
+    assert machine.counts == [4] + [1, 4] * threads.PROBES + [4, 4]
+    assert pool.n == 4  # the pools' own count after the epoch
 
 
 def test_one_thread_kept_when_more_threads_gain_too_little():
-    policy, pool, machine = policy_on({4: 0.95, 1: 1.0})
-    machine.run_batches(policy, 1 + 2 * threads.PROBES + 1)
-    assert policy.choice.n_threads == 1 and pool.n == 1
+    policy, _, machine = policy_on({4: 0.95, 1: 1.0})
+    machine.run_batches(policy, 1 + 2 * threads.PROBES + 2)
+    assert policy.choice.n_threads == 1 and machine.counts[-2:] == [1, 1]
 
 
 def test_a_clearly_slower_batch_ends_the_measurement():
-    policy, pool, machine = policy_on({4: 5.0, 1: 1.0})
-    machine.run_batches(policy, 3)  # warm-up, one thread, four threads
-    assert policy.choice.n_threads == 1 and pool.n == 1
-    assert pool.history == [1, 4, 1]  # a single batch on four threads
+    policy, _, machine = policy_on({4: 5.0, 1: 1.0})
+    machine.run_batches(policy, 5)
+    assert policy.choice.n_threads == 1
+    assert machine.counts == [4, 1, 4, 1, 1]  # a single timed batch on four
 
 
 def test_measures_again_after_the_interval_and_doubles_it_on_confirmation():
-    policy, pool, machine = policy_on({4: 1.0, 1: 2.0})
+    policy, _, machine = policy_on({4: 1.0, 1: 2.0})
     machine.run_batches(policy, 8)
     first = policy.choice
     assert first.interval == threads.INTERVAL
-    n_before = len(pool.history)
-    within = int(threads.INTERVAL / MS) - 1
+    within = int(threads.INTERVAL / MS) - 10
     machine.run_batches(policy, within)
-    assert len(pool.history) == n_before
-    machine.run_batches(policy, 2 + 2 * threads.PROBES + 2)
-    assert policy.choice is not first
-    assert policy.choice.n_threads == 4
+    assert set(machine.counts[8:]) == {4}  # no measuring within the interval
+    machine.run_batches(policy, 20 + 2 * threads.PROBES)
+    assert 1 in machine.counts[8 + within :]
+    assert policy.choice is not first and policy.choice.n_threads == 4
     assert policy.choice.interval == 2 * threads.INTERVAL
 
 
 def test_a_change_of_load_is_followed():
-    policy, pool, machine = policy_on({4: 1.0, 1: 2.0})
+    policy, _, machine = policy_on({4: 1.0, 1: 2.0})
     machine.run_batches(policy, 8)
-    assert pool.n == 4
+    assert machine.counts[-1] == 4
     machine.seconds = {4: 3 * MS, 1: 2 * MS}  # another process arrives
     machine.run_batches(policy, int(threads.INTERVAL / MS) + 10)
-    assert policy.choice.n_threads == 1 and pool.n == 1
+    assert policy.choice.n_threads == 1 and machine.counts[-1] == 1
 
 
 def test_a_crowded_machine_confirms_one_thread_without_measuring(monkeypatch):
-    policy, pool, machine = policy_on({4: 9.0, 1: 1.0})
-    machine.run_batches(policy, 3)
-    assert pool.n == 1
+    policy, _, machine = policy_on({4: 9.0, 1: 1.0})
+    machine.run_batches(policy, 4)
+    assert machine.counts[-1] == 1
     monkeypatch.setattr(threads, "_cores_used_by_others", lambda since: 99.0)
-    n_before = len(pool.history)
     machine.run_batches(policy, int(threads.INTERVAL / MS) + 10)
-    assert 4 not in pool.history[n_before:]
+    assert set(machine.counts[4:]) == {1}
     assert policy.choice.interval == 2 * threads.INTERVAL
 
 
 def test_the_choice_carries_over_to_the_next_fit_of_the_same_net():
     policy, pool, machine = policy_on({4: 1.0, 1: 2.0})
     machine.run_batches(policy, 8)
-    assert pool.n == 4
-    n_before = len(pool.history)
-    again = ThreadPolicy([pool], 4, "net", clock=machine)
+    again = ThreadPolicy([pool], 4, {ROWS}, "net", clock=machine)
     machine.run_batches(again, 3)
-    assert again.setting == 4
-    assert pool.history[n_before:] == []  # no measuring
-    other = ThreadPolicy([pool], 4, "another net", clock=machine)
+    assert machine.counts[8:] == [4, 4, 4]  # no measuring
+    other = ThreadPolicy([pool], 4, {ROWS}, "another net", clock=machine)
     machine.run_batches(other, 3)
-    assert 1 in pool.history[n_before:]  # a new workload is measured
+    assert 1 in machine.counts[11:]  # a new workload is measured
 
 
-def test_steering_sets_the_choice_for_the_batches_and_restores_after():
-    policy, pool, machine = policy_on({4: 5.0, 1: 1.0})
-    with policy.steering():
-        machine.run_batches(policy, 4)
-        assert pool.n == 1
-    assert pool.n == 4  # validation and callbacks run on the pools' own count
-    n_before = len(pool.history)
-    machine.t += 0.5  # time between two epochs is not a batch's
-    with policy.steering():
-        assert pool.n == 1
+def test_time_between_epochs_is_no_batch_time():
+    policy, pool, machine = policy_on({4: 1.0, 1: 2.0})
+    machine.run_batches(policy, 2)  # warm-up, then a timed batch on one
+    machine.t += 0.5  # validation, callbacks: the pools' own count
+    assert pool.n == 4
+    machine.run_batches(policy, 1)
+    assert policy.timings[1] == [pytest.approx(2 * MS)]
+    assert policy.timings[4] == [pytest.approx(1 * MS)]
+
+
+def test_batch_sizes_that_round_by_count_keep_the_pools_count():
+    # The last, shorter batch is not steered and not timed.
+    policy, pool, machine = policy_on({4: 1.0, 1: 2.0}, rows_ok=(ROWS,))
+    for _ in range(6):
         machine.run_batches(policy, 2)
-    assert pool.history[n_before:] == [1, 4]
-    assert all(t < 0.1 for t in policy.timings[1])
+        machine.run_batches(policy, 1, rows=ROWS - 1)
+    short = machine.counts[2::3]
+    assert set(short) == {4}
+    assert len(policy.timings[1]) + len(policy.timings[4]) <= 2 * threads.PROBES
+    fixed = threads.FixedThreads([pool], 4, {ROWS})
+    machine.run_batches(fixed, 1)
+    machine.run_batches(fixed, 1, rows=ROWS - 1)
+    assert machine.counts[-2:] == [1, 4] and pool.n == 4
 
 
-def test_the_hook_is_none_with_one_thread_or_small_products(monkeypatch):
+def test_the_policy_of_a_fit(monkeypatch):
     pool = FakePool(2)
     monkeypatch.setattr(threads, "_numpy_blas", lambda: [pool])
     big = [100, 256, 128, 10]
     assert batch_flops(big, 256) == 6 * 256 * (100 * 256 + 256 * 128 + 128 * 10)
     with blas_thread_policy(big, [256, 17], np.float64) as policy:
-        assert isinstance(policy, ThreadPolicy)
+        assert isinstance(policy, ThreadPolicy) and policy.rows_ok == {17, 256}
     assert pool.n == 2
     with blas_thread_policy([64, 10, 10], [32], np.float64) as policy:
-        assert policy.after_batch is None  # too small for threads: one
-        with policy.steering():
-            assert pool.n == 1
-    assert pool.n == 2
+        assert type(policy) is threads.FixedThreads  # too small for threads
     pool.n = 1
     with blas_thread_policy(big, [256], np.float64) as policy:
-        assert policy is None and pool.n == 1
+        assert policy is None and pool.n == 1  # threadpool_limits(1) kept
     monkeypatch.setattr(threads, "ENABLED", False)
     pool.n = 2
     with blas_thread_policy(big, [256], np.float64) as policy:
         assert policy is None and pool.n == 2
-
-
-def _blas_threads():
-    return [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
-
-
-MAX_THREADS = max(_blas_threads(), default=1)  # before the suite's limit of 1
 
 
 def test_a_count_that_changes_results_is_never_switched(monkeypatch):
@@ -214,6 +216,13 @@ def test_the_invariance_probe_compares_the_batch_products(monkeypatch):
     assert not threads.thread_invariant([pool], 2, units, [7], np.float32)
 
 
+def _blas_threads():
+    return [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
+
+
+MAX_THREADS = max(_blas_threads(), default=1)  # before the suite's limit of 1
+
+
 @pytest.mark.skipif(MAX_THREADS < 2, reason="needs a BLAS with 2 threads or more")
 def test_the_policy_never_changes_the_weights(monkeypatch):
     # Switching threads every batch gives the weights of a fit at the default
@@ -234,12 +243,11 @@ def test_the_policy_never_changes_the_weights(monkeypatch):
         before = _blas_threads()
         with pytest.warns(ConvergenceWarning):
             steered = ScratchMLPClassifier(**params, random_state=0).fit(X, y)
-        invariant = threads.thread_invariant(
-            threads._numpy_blas(),
-            MAX_THREADS,
-            [100, 256, 128, 1],
-            [128, 88],
-            np.float64,
+        invariant = any(
+            threads.thread_invariant(
+                threads._numpy_blas(), MAX_THREADS, [100, 256, 128, 1], [rows], float
+            )
+            for rows in (128, 88)  # the full batches, the last one
         )
         monkeypatch.setattr(threads, "_set_threads", recording)
         with pytest.warns(ConvergenceWarning):
@@ -259,8 +267,8 @@ def test_the_training_loop_calls_the_hook_once_per_batch(monkeypatch, solver):
     calls, workloads = [], []
 
     class Counting(threads.FixedThreads):
-        def after_batch(self):
-            calls.append(1)
+        def before_batch(self, rows):
+            calls.append(rows)
 
     @contextlib.contextmanager
     def counting_policy(layer_units, batch_rows, dtype):
@@ -277,7 +285,7 @@ def test_the_training_loop_calls_the_hook_once_per_batch(monkeypatch, solver):
         est.fit(X, y)
     if solver == "lbfgs":
         assert workloads == [([4, 5, 1], [90], np.float32)]
-        assert len(calls) >= est.n_iter_  # one per loss evaluation
+        assert len(calls) >= est.n_iter_ and set(calls) == {90}  # per evaluation
     else:
         assert workloads == [([4, 5, 1], [40, 10], np.float32)]
-        assert len(calls) == 3 * 3  # three batches (40, 40, 10) per epoch
+        assert calls == [40, 40, 10] * 3  # each batch's rows, every epoch

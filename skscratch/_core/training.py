@@ -44,7 +44,7 @@ def _gather_batch(X, Y, sw, start, stop, order, ws):
 
 
 def run_epoch(
-    net, optimizer, X, Y, sw, penalty, batch_size, order, ws, after_batch=None
+    net, optimizer, X, Y, sw, penalty, batch_size, order, ws, before_batch=None
 ):
     """Make one pass over the data, one optimizer step per mini-batch.
 
@@ -71,9 +71,9 @@ def run_epoch(
         Row permutation to visit; None visits rows in order.
     ws : Workspace
         Buffers for ``batch_size`` rows.
-    after_batch : callable or None, default=None
-        Called without arguments after every batch (the estimator steers
-        BLAS threads with it); it must not touch the network.
+    before_batch : callable or None, default=None
+        Called with the number of rows before every batch (the estimator
+        steers BLAS threads with it); it must not touch the network.
 
     Returns
     -------
@@ -88,6 +88,8 @@ def run_epoch(
     n_samples, total = X.shape[0], 0.0
     for start in range(0, n_samples, batch_size):
         stop = min(start + batch_size, n_samples)
+        if before_batch is not None:
+            before_batch(stop - start)
         Xb, Yb, swb = _gather_batch(X, Y, sw, start, stop, order, ws)
         batch_loss = loss_and_gradient(net, Xb, Yb, swb, penalty, ws)
         if batch_loss is None:  # the batch's weights sum to zero
@@ -96,8 +98,6 @@ def run_epoch(
             raise Diverged(f"non-finite loss {batch_loss} in the batch at row {start}")
         optimizer.step(net.theta, ws.grad)
         total += batch_loss * (stop - start)
-        if after_batch is not None:
-            after_batch()
     return total / n_samples
 
 
@@ -143,7 +143,7 @@ def full_batch_loss(net, X, Y, sw, penalty):
 
 
 def minimize_lbfgs(
-    net, X, Y, sw, penalty, max_iter, max_fun, tol, callback=None, after_eval=None
+    net, X, Y, sw, penalty, max_iter, max_fun, tol, callback=None, before_eval=None
 ):
     """Train ``net`` on the full batch with L-BFGS-B, in place.
 
@@ -167,9 +167,9 @@ def minimize_lbfgs(
         Stop when the largest gradient component falls below ``tol``.
     callback : callable, optional
         Called after each iteration with scipy's ``intermediate_result``.
-    after_eval : callable, optional
-        Called without arguments after each loss evaluation (the estimator
-        steers BLAS threads with it).
+    before_eval : callable, optional
+        Called with the number of rows before each loss evaluation (the
+        estimator steers BLAS threads with it).
 
     Returns
     -------
@@ -180,9 +180,9 @@ def minimize_lbfgs(
 
     def fun(x):
         np.copyto(theta, x, casting="same_kind")
+        if before_eval is not None:
+            before_eval(X.shape[0])
         loss = loss_and_gradient(net, X, Y, sw, penalty, ws)
-        if after_eval is not None:
-            after_eval()
         return loss, ws.grad.astype(np.float64)
 
     kwargs = {}
