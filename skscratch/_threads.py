@@ -12,12 +12,14 @@ faster for a while (longer each time the choice is confirmed) and measures
 again.
 
 The thread count must not change a result: a seed gives the same network
-every time. Recent OpenBLAS builds split a product's rows and columns between
-threads, never a dot product, so every element is summed in the same order;
-older ones (NumPy 1.23's, for one) may split the sums and round differently.
-So before steering a workload, the products of one batch are computed on
-both counts with random numbers and compared bit for bit; where they differ,
-the loop keeps the count it found, as without the policy.
+every time. For many shapes OpenBLAS splits a product's rows and columns
+between threads, never a dot product, so every element is summed in the same
+order; for others (float32 products, small or short batches, and most shapes
+in older builds such as NumPy 1.23's) it splits the sums and rounds
+differently. So before steering a workload, the products of a batch of each
+size are computed on both counts with random numbers and compared bit for
+bit; a batch size that differs keeps the count the loop found, as without the
+policy.
 
 Two limits: the pools are the process's, so fits running at once in threads
 of one process steer the same pools; and a ``partial_fit`` call with a single
