@@ -171,18 +171,17 @@ class StochasticRun:
         est.n_iter_ = 0
         net, rows = self.net, (self.batch_size, self.n_samples % self.batch_size)
         rows = [r for r in rows if r]  # the full batches', the last one's
-        policy = blas_thread_policy(net.layer_units, rows, net.theta.dtype)
-        with policy as self.threads:
-            try:
-                for _ in range(est.max_iter):
-                    np.copyto(self.epoch_start, self.net.theta)
-                    if self.epoch() or self.incremental:
-                        break
-                    if est.n_iter_ == est.max_iter:
-                        warn_max_iter(est.max_iter)
-            except KeyboardInterrupt:
-                np.copyto(self.net.theta, self.epoch_start)
-                warn_interrupted()
+        self.threads = blas_thread_policy(net.layer_units, rows, net.theta.dtype)
+        try:
+            for _ in range(est.max_iter):
+                np.copyto(self.epoch_start, self.net.theta)
+                if self.epoch() or self.incremental:
+                    break
+                if est.n_iter_ == est.max_iter:
+                    warn_max_iter(est.max_iter)
+        except KeyboardInterrupt:
+            np.copyto(self.net.theta, self.epoch_start)
+            warn_interrupted()
         self.stopper.restore_best(self.net.theta)
         if self.diagnostics is not None:
             self.diagnostics.store()
@@ -360,7 +359,7 @@ def run_lbfgs(estimator, net, X, Y, sample_weight, tasks):
     loss_penalty = penalty(est)
     threads = blas_thread_policy(net.layer_units, [X.shape[0]], net.theta.dtype)
     try:
-        with single_threaded_scipy_blas(), threads as policy, steered(policy) as hook:
+        with single_threaded_scipy_blas(), steered(threads) as hook:
             result = minimize_lbfgs(
                 net,
                 X,

@@ -143,7 +143,7 @@ class Choice:
 
 
 class FixedThreads:
-    """One count for the batches whose products it cannot change, no measuring.
+    """One thread for the batches whose products it cannot change, no measuring.
 
     Parameters
     ----------
@@ -154,16 +154,13 @@ class FixedThreads:
         batches whose size is not in ``rows_ok``.
     rows_ok : set of int
         Batch sizes whose products are the same bits on any count.
-    count : int, default=1
-        The count for those batches.
     """
 
-    def __init__(self, libraries, n_threads, rows_ok, count=1):
+    def __init__(self, libraries, n_threads, rows_ok):
         self.libraries, self.n_threads, self.rows_ok = libraries, n_threads, rows_ok
-        self.count = count
 
     def _count_for(self, rows):
-        return self.count
+        return 1
 
     def before_batch(self, rows):
         """Set the count for the batch of ``rows`` rows about to run."""
@@ -342,20 +339,15 @@ def _product(a, b):
     return a @ b
 
 
-def thread_invariant(libraries, n_threads, layer_units, batch_rows, dtype):
+def thread_invariant(libraries, n_threads, layer_units, rows, dtype):
     """Whether a batch's products are bitwise equal on 1 and ``n_threads``.
 
-    For every batch size in ``batch_rows`` (the full batches and the last,
-    shorter one). Computed once per workload and process; the pools are left
-    at ``n_threads``.
+    For a batch of ``rows`` rows; computed once per batch shape and process.
+    The pools are left at ``n_threads``.
     """
-    key = (tuple(layer_units), tuple(batch_rows), np.dtype(dtype).str, n_threads)
+    key = (tuple(layer_units), rows, np.dtype(dtype).str, n_threads)
     if key not in _thread_invariant:
-        products = [
-            pair
-            for rows in batch_rows
-            for pair in _batch_products(layer_units, rows, dtype)
-        ]
+        products = _batch_products(layer_units, rows, dtype)
         results = {}
         try:
             for n in (1, n_threads):
@@ -370,9 +362,8 @@ def thread_invariant(libraries, n_threads, layer_units, batch_rows, dtype):
     return _thread_invariant[key]
 
 
-@contextmanager
 def blas_thread_policy(layer_units, batch_rows, dtype):
-    """Yield the thread policy of a fit, or None; pools restored on exit.
+    """Return the thread policy of a fit, or None.
 
     ``batch_rows`` are the fit's batch sizes (the full batches' and the last
     one's). A choice made for a workload (layer sizes, batch sizes, dtype)
@@ -397,12 +388,11 @@ def blas_thread_policy(layer_units, batch_rows, dtype):
         rows_ok = {
             r
             for r in rows
-            if thread_invariant(libraries, n_threads, layer_units, [r], dtype)
+            if thread_invariant(libraries, n_threads, layer_units, r, dtype)
         }
     if not rows_ok:
-        yield None
-    elif batch_flops(layer_units, max(rows)) < MIN_FLOPS:
-        yield FixedThreads(libraries, n_threads, rows_ok)
-    else:
-        key = (tuple(layer_units), rows, np.dtype(dtype).str)
-        yield ThreadPolicy(libraries, n_threads, rows_ok, key)
+        return None
+    if batch_flops(layer_units, max(rows)) < MIN_FLOPS:
+        return FixedThreads(libraries, n_threads, rows_ok)
+    key = (tuple(layer_units), rows, np.dtype(dtype).str)
+    return ThreadPolicy(libraries, n_threads, rows_ok, key)

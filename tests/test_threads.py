@@ -1,7 +1,5 @@
 """The BLAS thread policy: which count it picks, when it measures, what it restores."""
 
-import contextlib
-
 import numpy as np
 import pytest
 from sklearn.exceptions import ConvergenceWarning
@@ -161,18 +159,18 @@ def test_the_policy_of_a_fit(monkeypatch):
     monkeypatch.setattr(threads, "_numpy_blas", lambda: [pool])
     big = [100, 256, 128, 10]
     assert batch_flops(big, 256) == 6 * 256 * (100 * 256 + 256 * 128 + 128 * 10)
-    with blas_thread_policy(big, [256, 17], np.float64) as policy:
-        assert isinstance(policy, ThreadPolicy) and policy.rows_ok == {17, 256}
+    policy = blas_thread_policy(big, [256, 17], np.float64)
+    assert isinstance(policy, ThreadPolicy) and policy.rows_ok == {17, 256}
     assert pool.n == 2
-    with blas_thread_policy([64, 10, 10], [32], np.float64) as policy:
-        assert type(policy) is threads.FixedThreads  # too small for threads
+    policy = blas_thread_policy([64, 10, 10], [32], np.float64)
+    assert type(policy) is threads.FixedThreads  # too small for threads
     pool.n = 1
-    with blas_thread_policy(big, [256], np.float64) as policy:
-        assert policy is None and pool.n == 1  # threadpool_limits(1) kept
+    policy = blas_thread_policy(big, [256], np.float64)
+    assert policy is None and pool.n == 1  # threadpool_limits(1) kept
     monkeypatch.setattr(threads, "ENABLED", False)
     pool.n = 2
-    with blas_thread_policy(big, [256], np.float64) as policy:
-        assert policy is None and pool.n == 2
+    policy = blas_thread_policy(big, [256], np.float64)
+    assert policy is None and pool.n == 2
 
 
 def test_a_count_that_changes_results_is_never_switched(monkeypatch):
@@ -180,15 +178,15 @@ def test_a_count_that_changes_results_is_never_switched(monkeypatch):
     monkeypatch.setattr(threads, "_numpy_blas", lambda: [pool])
     monkeypatch.setattr(threads, "thread_invariant", lambda *args: False)
     for units in ([100, 256, 128, 10], [64, 10, 10]):  # measured, or too small
-        with blas_thread_policy(units, [256], np.float64) as policy:
-            assert policy is None and pool.n == 2
+        assert blas_thread_policy(units, [256], np.float64) is None
+        assert pool.n == 2
     assert pool.history == []
 
 
 def test_the_invariance_probe_compares_the_batch_products(monkeypatch):
     pool = FakePool(2)
     units = [5, 4, 3]
-    assert threads.thread_invariant([pool], 2, units, [7], np.float32)
+    assert threads.thread_invariant([pool], 2, units, 7, np.float32)
     assert pool.history == [1, 2, 2] and pool.n == 2  # both counts, then back
     products = threads._batch_products(units, 7, np.float32)
     assert [(a.shape, b.shape) for a, b in products] == [
@@ -213,7 +211,7 @@ def test_the_invariance_probe_compares_the_batch_products(monkeypatch):
 
     monkeypatch.setattr(threads, "_batch_products", lambda *args: products)
     monkeypatch.setattr(threads, "_product", rounding_by_count)
-    assert not threads.thread_invariant([pool], 2, units, [7], np.float32)
+    assert not threads.thread_invariant([pool], 2, units, 7, np.float32)
 
 
 def _blas_threads():
@@ -245,7 +243,7 @@ def test_the_policy_never_changes_the_weights(monkeypatch):
             steered = ScratchMLPClassifier(**params, random_state=0).fit(X, y)
         invariant = any(
             threads.thread_invariant(
-                threads._numpy_blas(), MAX_THREADS, [100, 256, 128, 1], [rows], float
+                threads._numpy_blas(), MAX_THREADS, [100, 256, 128, 1], rows, float
             )
             for rows in (128, 88)  # the full batches, the last one
         )
@@ -270,10 +268,9 @@ def test_the_training_loop_calls_the_hook_once_per_batch(monkeypatch, solver):
         def before_batch(self, rows):
             calls.append(rows)
 
-    @contextlib.contextmanager
     def counting_policy(layer_units, batch_rows, dtype):
         workloads.append((list(layer_units), list(batch_rows), np.dtype(dtype)))
-        yield Counting([], 1, 1)
+        return Counting([], 1, {})
 
     monkeypatch.setattr(fit_loop, "blas_thread_policy", counting_policy)
     rng = np.random.RandomState(0)
