@@ -19,18 +19,11 @@ this protocol by :func:`custom_activation`; :func:`activation_pair` finds the
 pair of a layer, whether it is named in :data:`ACTIVATIONS` or custom.
 """
 
-import functools
+import math
 
 import numpy as np
-from scipy.special import expit, ndtr
 
-
-@functools.cache
-def _zero_row(width, dtype):
-    """Return a read-only row of zeros (cached; shared by every call)."""
-    row = np.zeros(width, dtype=dtype)
-    row.flags.writeable = False
-    return row
+from skscratch._core.arrays import ops_for
 
 
 def identity(Z, work):
@@ -74,7 +67,7 @@ def logistic(Z, work):
     work : ndarray of shape (n_samples, n_units)
         Scratch space.
     """
-    expit(Z, out=Z)
+    ops_for(Z).expit(Z, out=Z)
 
 
 def logistic_backward(A, delta, work):
@@ -92,7 +85,7 @@ def logistic_backward(A, delta, work):
         Scratch space.
     """
     delta *= A  # scikit-learn's order: (delta * A) * (1 - A)
-    np.subtract(1, A, out=work)
+    ops_for(A).subtract(1, A, out=work)
     delta *= work
 
 
@@ -108,7 +101,7 @@ def tanh(Z, work):
     work : ndarray of shape (n_samples, n_units)
         Scratch space.
     """
-    np.tanh(Z, out=Z)
+    ops_for(Z).tanh(Z, out=Z)
 
 
 def tanh_backward(A, delta, work):
@@ -125,8 +118,9 @@ def tanh_backward(A, delta, work):
     work : ndarray of shape (n_samples, n_units)
         Scratch space.
     """
-    np.square(A, out=work)
-    np.subtract(1, work, out=work)
+    xp = ops_for(A)
+    xp.square(A, out=work)
+    xp.subtract(1, work, out=work)
     delta *= work
 
 
@@ -145,7 +139,8 @@ def relu(Z, work):
     work : ndarray of shape (n_samples, n_units)
         Scratch space.
     """
-    np.maximum(Z, _zero_row(Z.shape[1], Z.dtype), out=Z)
+    xp = ops_for(Z)
+    xp.maximum(Z, xp.zero_row(Z), out=Z)
 
 
 def relu_backward(A, delta, work):
@@ -165,7 +160,7 @@ def relu_backward(A, delta, work):
     work : ndarray of shape (n_samples, n_units)
         Scratch space.
     """
-    np.greater(A, 0, out=work)
+    ops_for(A).greater(A, 0, out=work)
     delta *= work
 
 
@@ -185,8 +180,9 @@ def leaky_relu(Z, work):
     work : ndarray of shape (n_samples, n_units)
         Scratch space.
     """
-    np.multiply(Z, LEAKY_SLOPE, out=work)
-    np.maximum(Z, work, out=Z)
+    xp = ops_for(Z)
+    xp.multiply(Z, LEAKY_SLOPE, out=work)
+    xp.maximum(Z, work, out=Z)
 
 
 def leaky_relu_backward(A, delta, work):
@@ -204,7 +200,7 @@ def leaky_relu_backward(A, delta, work):
     work : ndarray of shape (n_samples, n_units)
         Scratch space.
     """
-    np.greater(A, 0, out=work)
+    ops_for(A).greater(A, 0, out=work)
     work *= 1 - LEAKY_SLOPE
     work += LEAKY_SLOPE
     delta *= work
@@ -225,9 +221,10 @@ def elu(Z, work):
     work : ndarray of shape (n_samples, n_units)
         Scratch space.
     """
-    np.minimum(Z, 0, out=work)
-    np.expm1(work, out=work)
-    np.maximum(Z, _zero_row(Z.shape[1], Z.dtype), out=Z)
+    xp = ops_for(Z)
+    xp.minimum(Z, 0, out=work)
+    xp.expm1(work, out=work)
+    xp.maximum(Z, xp.zero_row(Z), out=Z)
     Z += work
 
 
@@ -245,7 +242,7 @@ def elu_backward(A, delta, work):
     work : ndarray of shape (n_samples, n_units)
         Scratch space.
     """
-    np.minimum(A, 0, out=work)
+    ops_for(A).minimum(A, 0, out=work)
     work += 1
     delta *= work
 
@@ -264,7 +261,7 @@ def softplus(Z, work):
     work : ndarray of shape (n_samples, n_units)
         Scratch space (unused).
     """
-    np.logaddexp(0, Z, out=Z)
+    ops_for(Z).logaddexp(0, Z, out=Z)
 
 
 def softplus_backward(A, delta, work):
@@ -284,13 +281,14 @@ def softplus_backward(A, delta, work):
     work : ndarray of shape (n_samples, n_units)
         Scratch space.
     """
-    np.negative(A, out=work)
-    np.expm1(work, out=work)
-    np.negative(work, out=work)
+    xp = ops_for(A)
+    xp.negative(A, out=work)
+    xp.expm1(work, out=work)
+    xp.negative(work, out=work)
     delta *= work
 
 
-_INV_SQRT_2PI = 1.0 / np.sqrt(2.0 * np.pi)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 
 def gelu(Z, work):
@@ -309,8 +307,9 @@ def gelu(Z, work):
     work : ndarray of shape (n_samples, n_units)
         Receives a copy of ``Z``.
     """
-    np.copyto(work, Z)
-    ndtr(Z, out=Z)
+    xp = ops_for(Z)
+    xp.copyto(work, Z)
+    xp.ndtr(Z, out=Z)
     Z *= work
 
 
@@ -329,12 +328,13 @@ def gelu_backward(A, delta, work):
     work : ndarray of shape (n_samples, n_units)
         Holds :math:`Z` from the forward pass; overwritten.
     """
-    np.square(work, out=A)
+    xp = ops_for(A)
+    xp.square(work, out=A)
     A *= -0.5
-    np.exp(A, out=A)
+    xp.exp(A, out=A)
     A *= _INV_SQRT_2PI
     A *= work  # z phi(z)
-    ndtr(work, out=work)
+    xp.ndtr(work, out=work)
     work += A
     delta *= work
 
@@ -356,7 +356,12 @@ SKLEARN_ACTIVATIONS = ("identity", "logistic", "tanh", "relu")
 
 
 def _read_only(array):
-    """Return a read-only view of ``array``: user code may read, never write."""
+    """Return a read-only view of ``array``: user code may read, never write.
+
+    (A NumPy array only: other namespaces have no read-only flag.)
+    """
+    if not isinstance(array, np.ndarray):
+        return array
     view = array.view()
     view.flags.writeable = False
     return view
@@ -402,15 +407,16 @@ def custom_activation(f, f_prime):
     """
 
     def forward(Z, work):
-        np.copyto(work, Z)
+        xp = ops_for(Z)
+        xp.copyto(work, Z)
         A = f(_read_only(work))
         _check_shape(A, Z, "function")
-        np.copyto(Z, A, casting="same_kind")
+        xp.copyto(Z, A)
 
     def backward(A, delta, work):
         derivative = f_prime(_read_only(work), _read_only(A))
         _check_shape(derivative, delta, "derivative")
-        np.multiply(delta, derivative, out=delta, casting="same_kind")
+        ops_for(delta).multiply(delta, derivative, out=delta)
 
     return forward, backward
 

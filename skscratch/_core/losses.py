@@ -34,18 +34,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import expit, xlogy
+
+from skscratch._core.arrays import NUMPY, ops_for
 
 
 def _clipped(P, out):
     r"""Write :math:`P` clipped to :math:`[\epsilon, 1 - \epsilon]` into ``out``."""
-    eps = np.finfo(P.dtype).eps
-    return np.clip(P, eps, 1 - eps, out=out)
+    xp = ops_for(P)
+    eps = xp.finfo(P.dtype).eps
+    return xp.clip(P, eps, 1 - eps, out=out)
 
 
 def _sample_mean(terms, sw):
-    """Per-output mean of ``terms`` over the samples, weighted by ``sw``."""
-    return np.average(terms, weights=sw, axis=0)
+    """Average loss terms over the samples (weighted by ``sw``); sum the outputs."""
+    xp = ops_for(terms)
+    return xp.sum(xp.average(terms, sw), axis=0)
 
 
 def softmax(Z, row):
@@ -64,10 +67,11 @@ def softmax(Z, row):
     row : ndarray of shape (n_samples, 1)
         Scratch space for the row maxima and sums.
     """
-    np.maximum.reduce(Z, axis=1, keepdims=True, out=row)
+    xp = ops_for(Z)
+    xp.max(Z, axis=1, keepdims=True, out=row)
     Z -= row
-    np.exp(Z, out=Z)
-    np.add.reduce(Z, axis=1, keepdims=True, out=row)
+    xp.exp(Z, out=Z)
+    xp.sum(Z, axis=1, keepdims=True, out=row)
     Z /= row
 
 
@@ -95,8 +99,8 @@ def log_loss_softmax(P, Y, sw, work, spare):
     -------
     loss : float
     """
-    xlogy(Y, _clipped(P, work), out=work)
-    return -_sample_mean(work, sw).sum()
+    ops_for(P).xlogy(Y, _clipped(P, work), out=work)
+    return -_sample_mean(work, sw)
 
 
 def logistic(Z, row):
@@ -111,7 +115,7 @@ def logistic(Z, row):
     row : ndarray of shape (n_samples, 1)
         Scratch space (unused).
     """
-    expit(Z, out=Z)
+    ops_for(Z).expit(Z, out=Z)
 
 
 def log_loss_logistic(P, Y, sw, work, spare):
@@ -138,12 +142,13 @@ def log_loss_logistic(P, Y, sw, work, spare):
     loss : float
     """
     # the second term first, into the spare buffer, then the first in work
-    np.subtract(1, _clipped(P, work), out=spare)
-    np.subtract(1, Y, out=work)
-    xlogy(work, spare, out=spare)
-    xlogy(Y, _clipped(P, work), out=work)
+    xp = ops_for(P)
+    xp.subtract(1, _clipped(P, work), out=spare)
+    xp.subtract(1, Y, out=work)
+    xp.xlogy(work, spare, out=spare)
+    xp.xlogy(Y, _clipped(P, work), out=work)
     work += spare
-    return -_sample_mean(work, sw).sum()
+    return -_sample_mean(work, sw)
 
 
 def identity(Z, row):
@@ -183,24 +188,27 @@ def squared_error(P, Y, sw, work, spare):
     -------
     loss : float
     """
-    np.subtract(Y, P, out=work)
-    np.square(work, out=work)
-    return 0.5 * _sample_mean(work, sw).sum()
+    xp = ops_for(P)
+    xp.subtract(Y, P, out=work)
+    xp.square(work, out=work)
+    return 0.5 * _sample_mean(work, sw)
 
 
-def exp_bound(dtype):
+def exp_bound(dtype, xp=NUMPY):
     r"""Return the largest logit :func:`exp` takes, half the log of the largest float.
 
     Parameters
     ----------
-    dtype : numpy dtype
+    dtype : dtype
         Floating dtype of the logits.
+    xp : NumpyOps or ArrayAPIOps, default=NUMPY
+        Operations of the namespace the dtype belongs to.
 
     Returns
     -------
     bound : float
     """
-    return 0.5 * np.log(np.finfo(dtype).max)
+    return 0.5 * np.log(xp.finfo(dtype).max)
 
 
 def exp(Z, row):
@@ -219,9 +227,10 @@ def exp(Z, row):
     row : ndarray of shape (n_samples, 1)
         Scratch space (unused).
     """
-    bound = exp_bound(Z.dtype)
-    np.clip(Z, -bound, bound, out=Z)
-    np.exp(Z, out=Z)
+    xp = ops_for(Z)
+    bound = exp_bound(Z.dtype, xp)
+    xp.clip(Z, -bound, bound, out=Z)
+    xp.exp(Z, out=Z)
 
 
 def poisson_deviance(P, Y, sw, work, spare):
@@ -248,11 +257,12 @@ def poisson_deviance(P, Y, sw, work, spare):
     -------
     loss : float
     """
-    np.divide(Y, P, out=work)
-    xlogy(Y, work, out=work)
+    xp = ops_for(P)
+    xp.divide(Y, P, out=work)
+    xp.xlogy(Y, work, out=work)
     work -= Y
     work += P
-    return _sample_mean(work, sw).sum()
+    return _sample_mean(work, sw)
 
 
 @dataclass(frozen=True)
@@ -313,7 +323,7 @@ class OutputLayer:
         P : ndarray of shape (n_samples, n_outputs)
             ``Z`` itself, now the predictions.
         """
-        self.activation(Z, np.empty((Z.shape[0], 1), Z.dtype))
+        self.activation(Z, ops_for(Z).empty((Z.shape[0], 1), Z))
         return Z
 
 
@@ -374,11 +384,11 @@ def output_layer(name, Z, Y, sw, delta, work, row, report=True, param=None):
     if report and layer.reports_output_mean:
         loss /= Z.shape[1]
     if layer.gradient is None:
-        np.subtract(Z, Y, out=delta)
+        ops_for(Z).subtract(Z, Y, out=delta)
     else:
         layer.gradient(Z, Y, delta, *args)
     if sw is not None:
-        delta *= sw[:, np.newaxis]
+        delta *= sw[:, None]
     return loss
 
 
@@ -402,13 +412,14 @@ def evaluate_loss(name, Z, Y, sw=None, param=None):
     -------
     loss : float
     """
-    scratch = np.empty_like(Z), np.empty_like(Z), np.empty((Z.shape[0], 1), Z.dtype)
+    xp = ops_for(Z)
+    scratch = xp.empty(Z.shape, Z), xp.empty(Z.shape, Z), xp.empty((Z.shape[0], 1), Z)
     return output_layer(name, Z, Y, sw, *scratch, param=param)
 
 
 def _residual_into(P, Y, out):
     """Write the residual :math:`R = P - Y` into ``out`` and return it."""
-    return np.subtract(P, Y, out=out)
+    return ops_for(P).subtract(P, Y, out=out)
 
 
 def absolute_error(P, Y, sw, work, spare):
@@ -434,8 +445,8 @@ def absolute_error(P, Y, sw, work, spare):
     -------
     loss : float
     """
-    np.abs(_residual_into(P, Y, work), out=work)
-    return _sample_mean(work, sw).sum()
+    ops_for(P).abs(_residual_into(P, Y, work), out=work)
+    return _sample_mean(work, sw)
 
 
 def absolute_error_gradient(P, Y, out):
@@ -450,7 +461,7 @@ def absolute_error_gradient(P, Y, out):
     out : ndarray of shape (n_samples, n_outputs)
         Output buffer.
     """
-    np.sign(_residual_into(P, Y, out), out=out)
+    ops_for(P).sign(_residual_into(P, Y, out), out=out)
 
 
 def huber(P, Y, sw, work, spare, threshold):
@@ -483,11 +494,12 @@ def huber(P, Y, sw, work, spare, threshold):
     -------
     loss : float
     """
-    np.abs(_residual_into(P, Y, spare), out=spare)  # |r|
-    np.minimum(spare, threshold, out=work)  # m
+    xp = ops_for(P)
+    xp.abs(_residual_into(P, Y, spare), out=spare)  # |r|
+    xp.minimum(spare, threshold, out=work)  # m
     spare -= 0.5 * work
     spare *= work
-    return _sample_mean(spare, sw).sum()
+    return _sample_mean(spare, sw)
 
 
 def huber_gradient(P, Y, out, threshold):
@@ -504,7 +516,7 @@ def huber_gradient(P, Y, out, threshold):
     threshold : float
         :math:`\delta`.
     """
-    np.clip(_residual_into(P, Y, out), -threshold, threshold, out=out)
+    ops_for(P).clip(_residual_into(P, Y, out), -threshold, threshold, out=out)
 
 
 def pinball(P, Y, sw, work, spare, quantile):
@@ -534,11 +546,12 @@ def pinball(P, Y, sw, work, spare, quantile):
     -------
     loss : float
     """
+    xp = ops_for(P)
     r = _residual_into(P, Y, work)
-    np.multiply(r, -quantile, out=spare)
+    xp.multiply(r, -quantile, out=spare)
     r *= 1 - quantile
-    np.maximum(r, spare, out=work)
-    return _sample_mean(work, sw).sum()
+    xp.maximum(r, spare, out=work)
+    return _sample_mean(work, sw)
 
 
 def pinball_gradient(P, Y, out, quantile):
@@ -556,7 +569,7 @@ def pinball_gradient(P, Y, out, quantile):
     quantile : float
         :math:`q`.
     """
-    np.greater(P, Y, out=out)
+    ops_for(P).greater(P, Y, out=out)
     out -= quantile
 
 

@@ -42,6 +42,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from skscratch._core.activations import activation_pair
+from skscratch._core.arrays import ops_for
 from skscratch._core.losses import output_layer
 
 
@@ -94,7 +95,8 @@ def split_flat(theta, layer_units):
         ``intercepts[l]`` has shape ``(layer_units[l + 1],)``.
     """
     coef_spans, intercept_spans, _, _ = layer_offsets(layer_units)
-    coefs = [theta[a:b].reshape(shape) for a, b, shape in coef_spans]
+    xp = ops_for(theta)
+    coefs = [xp.reshape(theta[a:b], shape) for a, b, shape in coef_spans]
     intercepts = [theta[a:b] for a, b in intercept_spans]
     return coefs, intercepts
 
@@ -110,8 +112,13 @@ def flatten(coefs, intercepts):
     Returns
     -------
     theta : ndarray of shape (n_params,)
-        In their common float dtype (float64 for any other).
+        In their common float dtype (float64 for any other). Arrays of
+        another namespace give a buffer in that namespace, on their device.
     """
+    xp = ops_for(coefs[0])
+    if not xp.is_numpy:
+        parts = [xp.reshape(a, (-1,)) for a in [*coefs, *intercepts]]
+        return xp.xp.concat([xp.asarray(p, dtype=coefs[0].dtype) for p in parts])
     dtype = np.result_type(*coefs, *intercepts)
     if dtype not in (np.float32, np.float64):
         dtype = np.float64
@@ -135,6 +142,8 @@ def views_intact(arrays, views):
     """
     if len(arrays) != len(views):
         return False
+    if views and not ops_for(views[0]).is_numpy:
+        return all(a is v for a, v in zip(arrays, views, strict=True))
     for a, v in zip(arrays, views, strict=True):
         if not isinstance(a, np.ndarray) or a.base is not v.base:
             return False
@@ -331,21 +340,21 @@ class Penalty:
         """
         if not self.alpha:
             return 0.0
-        rho, value = self.l1_ratio, 0.0
+        xp, rho, value = ops_for(W), self.l1_ratio, 0.0
         if rho < 1:
             l2 = self.alpha * (1 - rho)
-            np.multiply(W, l2, out=scratch)
+            xp.multiply(W, l2, out=scratch)
             grad_W += scratch
             squares = 0
             for coef in coefs:
-                flat = coef.ravel()
-                squares += np.dot(flat, flat)
+                flat = xp.reshape(coef, (-1,))
+                squares += xp.dot(flat, flat)
             value += (0.5 * l2) * squares / total
         if rho > 0:
             l1 = self.alpha * rho
-            np.abs(W, out=scratch)
-            value += l1 * scratch.sum() / total
-            np.sign(W, out=scratch)
+            xp.abs(W, out=scratch)
+            value += l1 * xp.sum(scratch, axis=None) / total
+            xp.sign(W, out=scratch)
             scratch *= l1
             grad_W += scratch
         return value
@@ -381,31 +390,31 @@ class Workspace:
     rng: np.random.Generator | None = None
 
     def __post_init__(self):
-        dtype, units = self.net.theta.dtype, self.net.layer_units[1:]
-        n = self.batch_size
-        self.acts = [np.empty((n, u), dtype) for u in units]
-        self.deltas = [np.empty((n, u), dtype) for u in units]
-        self.work = [np.empty((n, u), dtype) for u in units]
+        theta, units = self.net.theta, self.net.layer_units[1:]
+        n, xp = self.batch_size, ops_for(theta)
+        self.acts = [xp.empty((n, u), theta) for u in units]
+        self.deltas = [xp.empty((n, u), theta) for u in units]
+        self.work = [xp.empty((n, u), theta) for u in units]
         rates = self.net.dropout or (0.0,) * (len(units) - 1)
         self.masks = [
-            np.empty((n, u), dtype) if r > 0 else None
+            xp.empty((n, u), theta) if r > 0 else None
             for u, r in zip(units, rates, strict=False)
         ]
         self.dropped = [
-            np.empty((n, u), dtype) if r > 0 else None
+            xp.empty((n, u), theta) if r > 0 else None
             for u, r in zip(units, rates, strict=False)
         ]
-        self.row = np.empty((n, 1), dtype)
-        self.sw = np.empty(n, dtype)
-        self.Y = np.empty((n, units[-1]), dtype)
+        self.row = xp.empty((n, 1), theta)
+        self.sw = xp.empty((n,), theta)
+        self.Y = xp.empty((n, units[-1]), theta)
         self.X = None
         if self.n_features_gather is not None:
-            self.X = np.empty((n, self.n_features_gather), dtype)
-        self.grad = np.empty_like(self.net.theta)
+            self.X = xp.empty((n, self.n_features_gather), theta)
+        self.grad = xp.empty(theta.shape, theta)
         self.grad_coefs, self.grad_intercepts = split_flat(
             self.grad, self.net.layer_units
         )
-        self.reg = np.empty(self.net.n_coef, dtype)
+        self.reg = xp.empty((self.net.n_coef,), theta)
 
 
 def _matmul(A, B, out):
@@ -413,7 +422,7 @@ def _matmul(A, B, out):
     if sp.issparse(A):
         out[...] = A @ B
     else:
-        np.matmul(A, B, out=out)
+        ops_for(out).matmul(A, B, out=out)
 
 
 def draw_dropout_masks(net, ws, n):
@@ -436,9 +445,12 @@ def draw_dropout_masks(net, ws, n):
     """
     for rate, mask in zip(net.dropout, ws.masks, strict=False):
         if rate > 0:
-            m = mask[:n]
-            ws.rng.random(out=m, dtype=m.dtype)
-            np.greater_equal(m, rate, out=m)
+            m, xp = mask[:n, ...], ops_for(mask)
+            if xp.is_numpy:
+                ws.rng.random(out=m, dtype=m.dtype)
+            else:  # drawn on the host, from the same generator
+                xp.copyto(m, xp.from_numpy(ws.rng.random(m.shape), m))
+            xp.greater_equal(m, rate, out=m)
             m *= 1.0 / (1.0 - rate)
 
 
@@ -471,14 +483,15 @@ def forward(coefs, intercepts, activations, X, acts, works, masks=None, dropped=
     """
     n, A, last = X.shape[0], X, len(coefs) - 1
     for l, (W, b) in enumerate(zip(coefs, intercepts, strict=True)):
-        Z = acts[l][:n]
+        Z = acts[l][:n, ...]
         _matmul(A, W, out=Z)
         Z += b
         A = Z
         if l < last:
-            activation_pair(activations[l])[0](Z, works[l][:n])
+            activation_pair(activations[l])[0](Z, works[l][:n, ...])
             if masks is not None and masks[l] is not None:
-                A = np.multiply(Z, masks[l][:n], out=dropped[l][:n])
+                mask, out = masks[l][:n, ...], dropped[l][:n, ...]
+                A = ops_for(Z).multiply(Z, mask, out=out)
     return A
 
 
@@ -487,7 +500,7 @@ def _layer_input(X, ws, l, n):
     if l == 0:
         return X
     dropped = ws.dropped[l - 1]
-    return (ws.acts[l - 1] if dropped is None else dropped)[:n]
+    return (ws.acts[l - 1] if dropped is None else dropped)[:n, ...]
 
 
 def backward(net, X, ws, n):
@@ -503,21 +516,22 @@ def backward(net, X, ws, n):
     n : int
         Rows in the batch.
     """
+    xp = ops_for(ws.grad)
     for l in range(net.n_layers - 1, -1, -1):
-        delta = ws.deltas[l][:n]
+        delta = ws.deltas[l][:n, ...]
         A_prev = _layer_input(X, ws, l, n)
         if sp.issparse(A_prev):
             ws.grad_coefs[l][...] = A_prev.T @ delta
         else:
-            np.matmul(A_prev.T, delta, out=ws.grad_coefs[l])
-        np.add.reduce(delta, axis=0, out=ws.grad_intercepts[l])  # column sums
+            xp.matmul(A_prev.T, delta, out=ws.grad_coefs[l])
+        xp.sum(delta, axis=0, out=ws.grad_intercepts[l])  # column sums
         if l > 0:
-            delta_prev = ws.deltas[l - 1][:n]
-            np.matmul(delta, net.coefs[l].T, out=delta_prev)
+            delta_prev = ws.deltas[l - 1][:n, ...]
+            xp.matmul(delta, net.coefs[l].T, out=delta_prev)
             if ws.masks[l - 1] is not None:
-                delta_prev *= ws.masks[l - 1][:n]
+                delta_prev *= ws.masks[l - 1][:n, ...]
             derivative = activation_pair(net.activations[l - 1])[1]
-            derivative(ws.acts[l - 1][:n], delta_prev, ws.work[l - 1][:n])
+            derivative(ws.acts[l - 1][:n, ...], delta_prev, ws.work[l - 1][:n, ...])
 
 
 def loss_and_gradient(net, X, Y, sw, penalty, ws, draw_masks=True, report=True):
@@ -554,7 +568,7 @@ def loss_and_gradient(net, X, Y, sw, penalty, ws, draw_masks=True, report=True):
     if not isinstance(penalty, Penalty):
         penalty = Penalty(alpha=penalty)
     n = X.shape[0]
-    total = n if sw is None else sw.sum()
+    total = n if sw is None else ops_for(sw).sum(sw, axis=None)
     if not total > 0:
         return None  # no weight, no information: nothing to learn from
     masks = None
@@ -572,7 +586,7 @@ def loss_and_gradient(net, X, Y, sw, penalty, ws, draw_masks=True, report=True):
         masks,
         ws.dropped,
     )
-    delta, work, row = ws.deltas[-1][:n], ws.work[-1][:n], ws.row[:n]
+    delta, work, row = ws.deltas[-1][:n, ...], ws.work[-1][:n, ...], ws.row[:n, ...]
     param = net.output_param
     loss = output_layer(net.output, Z, Y, sw, delta, work, row, report, param)
     backward(net, X, ws, n)
@@ -604,19 +618,20 @@ def predict_logits(coefs, intercepts, activations, X, block_rows=4096):
     -------
     Z : ndarray of shape (n, n_outputs)
     """
-    n, dtype = X.shape[0], coefs[-1].dtype
-    out = np.empty((n, coefs[-1].shape[1]), dtype=dtype)
+    n, like = X.shape[0], coefs[-1]
+    xp = ops_for(like)
+    out = xp.empty((n, like.shape[1]), like)
     rows = max(1, min(block_rows, n))
-    acts = [np.empty((rows, W.shape[1]), dtype) for W in coefs[:-1]]
-    works = [np.empty((rows, W.shape[1]), dtype) for W in coefs[:-1]]
+    acts = [xp.empty((rows, W.shape[1]), like) for W in coefs[:-1]]
+    works = [xp.empty((rows, W.shape[1]), like) for W in coefs[:-1]]
     for start in range(0, n, rows):
         stop = min(start + rows, n)
         forward(
             coefs,
             intercepts,
             activations,
-            X[start:stop],
-            [*acts, out[start:stop]],
+            X[start:stop, ...],
+            [*acts, out[start:stop, ...]],
             works,
         )
     return out

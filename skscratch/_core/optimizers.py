@@ -17,6 +17,18 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from skscratch._core.arrays import ops_for
+
+
+def _state(n_params, dtype, like):
+    """Return a zero state vector: NumPy's, or in ``like``'s namespace and device.
+
+    A state vector on another namespace takes the parameters' dtype.
+    """
+    if like is None or ops_for(like).is_numpy:
+        return np.zeros(n_params, dtype=dtype)
+    return ops_for(like).zeros(n_params, like)
+
 
 class Optimizer(Protocol):
     """What the training loop needs of an optimizer.
@@ -58,7 +70,7 @@ class _Stateful:
     @property
     def n_params(self):
         """Length of the parameter vector the state is sized for."""
-        return self._scratch.size
+        return self._scratch.shape[0]
 
     def end_epoch(self, samples_seen):
         """Do nothing: the learning rate stays as it is.
@@ -114,10 +126,22 @@ class SGD(_Stateful):
         Whether to use Nesterov's momentum.
     power_t : float
         Exponent :math:`p` of the 'invscaling' schedule.
+    like : array or None, default=None
+        The parameters, when they live in an array namespace other than
+        NumPy's: the state then takes their namespace, device and dtype.
     """
 
     def __init__(
-        self, n_params, dtype, learning_rate_init, schedule, momentum, nesterov, power_t
+        self,
+        n_params,
+        dtype,
+        learning_rate_init,
+        schedule,
+        momentum,
+        nesterov,
+        power_t,
+        *,
+        like=None,
     ):
         self.learning_rate_init = learning_rate_init
         self.learning_rate = float(learning_rate_init)
@@ -125,9 +149,9 @@ class SGD(_Stateful):
         self.momentum = momentum
         self.nesterov = nesterov
         self.power_t = power_t
-        self.velocity = np.zeros(n_params, dtype=dtype)
-        self._scratch = np.empty(n_params, dtype=dtype)
-        self._update = np.empty(n_params, dtype=dtype) if nesterov else None
+        self.velocity = _state(n_params, dtype, like)
+        self._scratch = _state(n_params, dtype, like)
+        self._update = _state(n_params, dtype, like) if nesterov else None
 
     def step(self, theta, grad):
         """Take one step along ``-grad``, updating ``theta`` in place.
@@ -140,12 +164,13 @@ class SGD(_Stateful):
             Gradient of the loss at ``theta``.
         """
         v, s, mu = self.velocity, self._scratch, self.momentum
-        np.multiply(grad, self.learning_rate, out=s)  # s = eta g
+        xp = ops_for(grad)
+        xp.multiply(grad, self.learning_rate, out=s)  # s = eta g
         v *= mu
         v -= s  # v = mu v - eta g
         if self.nesterov:
             # theta += mu v - eta g, computed in scikit-learn's order
-            u = np.multiply(v, mu, out=self._update)
+            u = xp.multiply(v, mu, out=self._update)
             u -= s
             theta += u
         else:
@@ -209,21 +234,27 @@ class Adam(_Stateful):
         Decay rates of the first and second moment estimates, in [0, 1).
     epsilon : float
         Added to :math:`\sqrt{v}` so the division is always safe.
+    like : array or None, default=None
+        The parameters, when they live in an array namespace other than
+        NumPy's: the state then takes their namespace, device and dtype.
     """
 
-    def __init__(self, n_params, dtype, learning_rate_init, beta_1, beta_2, epsilon):
+    def __init__(
+        self, n_params, dtype, learning_rate_init, beta_1, beta_2, epsilon, *, like=None
+    ):
         self.learning_rate_init = learning_rate_init
         self.learning_rate = float(learning_rate_init)
         self.beta_1 = beta_1
         self.beta_2 = beta_2
         self.epsilon = epsilon
         self.t = 0
-        self.m = np.zeros(n_params, dtype=dtype)
-        self.v = np.zeros(n_params, dtype=dtype)
-        self._scratch = np.empty(n_params, dtype=dtype)
+        self.m = _state(n_params, dtype, like)
+        self.v = _state(n_params, dtype, like)
+        self._scratch = _state(n_params, dtype, like)
         # The step is computed as scikit-learn computes it: its scale factor is
-        # a float64 scalar, so a float32 network's step is formed in float64.
-        self._update = np.empty(n_params, dtype=np.float64)
+        # a float64 scalar, so a float32 network's step is formed in float64
+        # (in NumPy; other namespaces keep the parameters' dtype).
+        self._update = _state(n_params, np.float64, like)
 
     def step(self, theta, grad):
         """Take one Adam step, updating ``theta`` in place.
@@ -238,19 +269,20 @@ class Adam(_Stateful):
         self.t += 1
         b1, b2, m, v, s = self.beta_1, self.beta_2, self.m, self.v, self._scratch
         m *= b1
-        np.multiply(grad, 1 - b1, out=s)
+        xp = ops_for(grad)
+        xp.multiply(grad, 1 - b1, out=s)
         m += s
         v *= b2
-        np.square(grad, out=s)
+        xp.square(grad, out=s)
         s *= 1 - b2
         v += s
         lr = self.learning_rate * np.sqrt(1 - b2**self.t) / (1 - b1**self.t)
         # theta += (-lr m) / (sqrt(v) + eps), in scikit-learn's order
-        np.sqrt(v, out=s)
+        xp.sqrt(v, out=s)
         s += self.epsilon
-        u = np.multiply(m, -lr, out=self._update)
+        u = xp.multiply(m, -lr, out=self._update)
         u /= s
-        np.add(theta, u, out=theta, casting="same_kind")
+        xp.add(theta, u, out=theta)
 
 
 class RMSprop(_Stateful):
@@ -276,15 +308,18 @@ class RMSprop(_Stateful):
         Decay rate of the running mean of :math:`g^2`, in [0, 1).
     epsilon : float
         Added to :math:`\sqrt{v}` so the division is always safe.
+    like : array or None, default=None
+        The parameters, when they live in an array namespace other than
+        NumPy's: the state then takes their namespace, device and dtype.
     """
 
-    def __init__(self, n_params, dtype, learning_rate_init, rho, epsilon):
+    def __init__(self, n_params, dtype, learning_rate_init, rho, epsilon, *, like=None):
         self.learning_rate_init = learning_rate_init
         self.learning_rate = float(learning_rate_init)
         self.rho = rho
         self.epsilon = epsilon
-        self.v = np.zeros(n_params, dtype=dtype)
-        self._scratch = np.empty(n_params, dtype=dtype)
+        self.v = _state(n_params, dtype, like)
+        self._scratch = _state(n_params, dtype, like)
 
     def step(self, theta, grad):
         """Take one RMSprop step, updating ``theta`` in place.
@@ -297,13 +332,14 @@ class RMSprop(_Stateful):
             Gradient of the loss at ``theta``.
         """
         v, s = self.v, self._scratch
+        xp = ops_for(grad)
         v *= self.rho
-        np.square(grad, out=s)
+        xp.square(grad, out=s)
         s *= 1 - self.rho
         v += s
-        np.sqrt(v, out=s)
+        xp.sqrt(v, out=s)
         s += self.epsilon
-        np.divide(grad, s, out=s)
+        xp.divide(grad, s, out=s)
         s *= self.learning_rate
         theta -= s
 
@@ -406,6 +442,11 @@ def clip_gradient_norm(grad, max_norm):
     max_norm : float
         Largest norm :math:`c` allowed.
     """
+    xp = ops_for(grad)
+    if not xp.is_numpy:  # on a device: scale without reading the norm back
+        norm = xp.sqrt(xp.dot(grad, grad))
+        grad *= xp.minimum(max_norm / norm, 1.0)
+        return
     norm = math.sqrt(float(grad @ grad))
     if norm > max_norm:
         grad *= max_norm / norm
@@ -443,7 +484,16 @@ class ClipGradientNorm(_Wrapper):
 
 
 def adamw(
-    n_params, dtype, learning_rate_init, beta_1, beta_2, epsilon, weight_decay, n_coef
+    n_params,
+    dtype,
+    learning_rate_init,
+    beta_1,
+    beta_2,
+    epsilon,
+    weight_decay,
+    n_coef,
+    *,
+    like=None,
 ):
     """Build AdamW: :class:`Adam` wrapped in :class:`DecoupledWeightDecay`.
 
@@ -463,12 +513,15 @@ def adamw(
         Decay rate of the weights.
     n_coef : int
         Number of weights (the leading part of the parameter vector).
+    like : array or None, default=None
+        The parameters, when they live in an array namespace other than
+        NumPy's: the state then takes their namespace, device and dtype.
 
     Returns
     -------
     optimizer : DecoupledWeightDecay
     """
-    adam = Adam(n_params, dtype, learning_rate_init, beta_1, beta_2, epsilon)
+    adam = Adam(n_params, dtype, learning_rate_init, beta_1, beta_2, epsilon, like=like)
     return DecoupledWeightDecay(adam, weight_decay, n_coef)
 
 
@@ -494,7 +547,9 @@ class Solver:
     @property
     def arguments(self):
         """Names of the arguments ``build`` takes after ``n_params, dtype``."""
-        return tuple(inspect.signature(self.build).parameters)[2:]
+        parameters = inspect.signature(self.build).parameters.values()
+        positional = [p.name for p in parameters if p.kind != p.KEYWORD_ONLY]
+        return tuple(positional[2:])
 
 
 #: solver name -> Solver. The order is the order solvers are listed in.

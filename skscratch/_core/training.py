@@ -16,6 +16,7 @@ import numpy as np
 import scipy.optimize
 import scipy.sparse as sp
 
+from skscratch._core.arrays import ops_for
 from skscratch._core.network import Workspace, loss_and_gradient
 
 
@@ -32,14 +33,14 @@ def _gather_batch(X, Y, sw, start, stop, order, ws):
     """
     if order is None:
         swb = None if sw is None else sw[start:stop]
-        return X[start:stop], Y[start:stop], swb
-    m, idx = stop - start, order[start:stop]
+        return X[start:stop, ...], Y[start:stop, ...], swb
+    xp, m, idx = ops_for(Y), stop - start, order[start:stop]
     if ws.X is not None:
-        Xb = X.take(idx, axis=0, out=ws.X[:m], mode="clip")
+        Xb = xp.take(X, idx, axis=0, out=ws.X[:m, ...])
     else:
         Xb = X[idx]
-    Yb = Y.take(idx, axis=0, out=ws.Y[:m], mode="clip")
-    swb = None if sw is None else sw.take(idx, out=ws.sw[:m], mode="clip")
+    Yb = xp.take(Y, idx, axis=0, out=ws.Y[:m, ...])
+    swb = None if sw is None else xp.take(sw, idx, axis=0, out=ws.sw[:m])
     return Xb, Yb, swb
 
 
@@ -50,7 +51,9 @@ def run_epoch(
 
     A batch whose sample weights sum to zero carries no information: it is
     skipped rather than divided by zero. A batch whose loss is not finite
-    stops the epoch, before its step, with :class:`Diverged`.
+    stops the epoch, before its step, with :class:`Diverged`. On arrays of
+    another namespace (a GPU's), the loss stays on the device and is read
+    back once, at the end of the epoch: a non-finite loss raises then.
 
     Parameters
     ----------
@@ -85,7 +88,9 @@ def run_epoch(
     Diverged
         When a batch loss is infinite or NaN.
     """
-    n_samples, total = X.shape[0], 0.0
+    n_samples, total, xp = X.shape[0], 0.0, ops_for(Y)
+    if order is not None and not xp.is_numpy:
+        order = xp.from_numpy(order, Y)  # one transfer per epoch
     for start in range(0, n_samples, batch_size):
         stop = min(start + batch_size, n_samples)
         if before_batch is not None:
@@ -94,10 +99,14 @@ def run_epoch(
         batch_loss = loss_and_gradient(net, Xb, Yb, swb, penalty, ws)
         if batch_loss is None:  # the batch's weights sum to zero
             continue
-        if not math.isfinite(batch_loss):
+        if xp.is_numpy and not math.isfinite(batch_loss):
             raise Diverged(f"non-finite loss {batch_loss} in the batch at row {start}")
         optimizer.step(net.theta, ws.grad)
         total += batch_loss * (stop - start)
+    if not xp.is_numpy:  # the epoch's one read back from the device
+        total = float(total)
+        if not math.isfinite(total):
+            raise Diverged(f"non-finite loss {total} in the epoch")
     return total / n_samples
 
 
@@ -149,7 +158,9 @@ def minimize_lbfgs(
 
     ``scipy.optimize.minimize`` proposes parameter vectors; each is copied
     into the flat buffer, and the loss and its gradient are computed there.
-    The optimizer works in float64 whatever the network's dtype.
+    The optimizer works in float64 whatever the network's dtype, and on the
+    host: for a network on another namespace's device, each evaluation
+    moves the parameters there and the loss and gradient back.
 
     Parameters
     ----------
@@ -176,25 +187,26 @@ def minimize_lbfgs(
     result : scipy.optimize.OptimizeResult
     """
     ws = Workspace(net, X.shape[0])
-    theta = net.theta
+    theta, xp = net.theta, ops_for(net.theta)
 
     def fun(x):
-        np.copyto(theta, x, casting="same_kind")
+        xp.copyto(theta, xp.from_numpy(x, theta))
         if before_eval is not None:
             before_eval(X.shape[0])
         loss = loss_and_gradient(net, X, Y, sw, penalty, ws)
-        return loss, ws.grad.astype(np.float64)
+        loss = loss if xp.is_numpy else float(loss)
+        return loss, xp.to_numpy(ws.grad).astype(np.float64)
 
     kwargs = {}
     if callback is not None:
         kwargs["callback"] = lambda intermediate_result: callback(intermediate_result)
     result = scipy.optimize.minimize(
         fun,
-        theta.astype(np.float64),
+        xp.to_numpy(theta).astype(np.float64),
         method="L-BFGS-B",
         jac=True,
         options={"maxfun": max_fun, "maxiter": max_iter, "gtol": tol},
         **kwargs,
     )
-    np.copyto(theta, result.x, casting="same_kind")
+    xp.copyto(theta, xp.from_numpy(result.x, theta))
     return result

@@ -1,0 +1,349 @@
+"""The few array operations whose NumPy form and array-API form differ.
+
+The core is written once, in NumPy's in-place style: ``xp.multiply(a, b,
+out=c)`` writes into a buffer allocated once per fit. NumPy's functions take
+that ``out=`` argument; the array API standard's do not. :func:`ops_for`
+returns, for an array, an object with the same names and signatures:
+
+* for NumPy arrays (and SciPy sparse matrices), :data:`NUMPY`, whose members
+  *are* NumPy's and SciPy's own functions, so the NumPy path runs exactly the
+  code it would without this module;
+* for any other array-API namespace (PyTorch, CuPy, array-api-strict), an
+  :class:`ArrayAPIOps`, which computes the result in that namespace, on the
+  array's device, and copies it into ``out``.
+
+Every function here returns ``out`` (or the new array when ``out`` is None).
+Python scalars may stand in for either operand of the arithmetic functions.
+"""
+
+import functools
+import importlib
+import math
+
+import array_api_compat
+import numpy as np
+import scipy.sparse as sp
+import scipy.special
+
+__all__ = ["NUMPY", "ArrayAPIOps", "ops_for"]
+
+
+@functools.cache
+def _zero_row(width, dtype):
+    """Return a read-only row of zeros (cached; shared by every call)."""
+    row = np.zeros(width, dtype=dtype)
+    row.flags.writeable = False
+    return row
+
+
+def _take(X, indices, axis=0, out=None):
+    """Gather the rows ``indices`` of ``X`` into ``out`` (NumPy)."""
+    return X.take(indices, axis=axis, out=out, mode="clip")
+
+
+def _copyto(dst, src):
+    """Copy ``src`` into ``dst``, casting between float dtypes (NumPy)."""
+    np.copyto(dst, src, casting="same_kind")
+
+
+class NumpyOps:
+    """NumPy's and SciPy's own functions, under the names the core uses.
+
+    ``zero_row(Z)`` is a cached row of zeros broadcast over ``Z``: NumPy's
+    loop for two arrays is about twice as fast as its loop for an array and
+    a scalar.
+    """
+
+    is_numpy = True
+    add, subtract, multiply, divide = np.add, np.subtract, np.multiply, np.divide
+    negative, square, sqrt, abs, sign = np.negative, np.square, np.sqrt, np.abs, np.sign
+    exp, expm1, log, tanh, logaddexp = np.exp, np.expm1, np.log, np.tanh, np.logaddexp
+    maximum, minimum, clip = np.maximum, np.minimum, staticmethod(np.clip)
+    greater, greater_equal, matmul = np.greater, np.greater_equal, np.matmul
+    expit, xlogy, ndtr = scipy.special.expit, scipy.special.xlogy, scipy.special.ndtr
+    sum, max = np.add.reduce, np.maximum.reduce
+    asarray, finfo, dot = np.asarray, np.finfo, staticmethod(np.dot)
+    reshape = staticmethod(np.reshape)
+    take, copyto = staticmethod(_take), staticmethod(_copyto)
+
+    @staticmethod
+    def zero_row(Z):
+        """Return zeros that broadcast over the rows of ``Z``."""
+        return _zero_row(Z.shape[1], Z.dtype)
+
+    @staticmethod
+    def empty(shape, like, dtype=None):
+        """Return an uninitialised array of ``like``'s dtype (or ``dtype``)."""
+        return np.empty(shape, like.dtype if dtype is None else dtype)
+
+    @staticmethod
+    def zeros(shape, like, dtype=None):
+        """Return zeros of ``like``'s dtype (or ``dtype``)."""
+        return np.zeros(shape, like.dtype if dtype is None else dtype)
+
+    @staticmethod
+    def average(terms, weights):
+        """Return the mean of ``terms`` over axis 0, weighted by ``weights``."""
+        return np.average(terms, weights=weights, axis=0)
+
+    @staticmethod
+    def from_numpy(array, like):
+        """Return ``array`` itself: it already lives where ``like`` does."""
+        return array
+
+    @staticmethod
+    def device(x):
+        """Return the device of a NumPy array: the CPU."""
+        return "cpu"
+
+    @staticmethod
+    def to_numpy(x):
+        """Return ``x`` itself: it is a NumPy array already."""
+        return x
+
+
+#: The operations on NumPy arrays.
+NUMPY = NumpyOps()
+
+
+def _elementwise(name):
+    """Build a one-argument function of :class:`ArrayAPIOps` with ``out=``."""
+
+    def function(self, x, out=None):
+        return self._into(getattr(self.xp, name)(x), out)
+
+    function.__name__ = name
+    return function
+
+
+def _plain(value):
+    """Return a NumPy scalar as a Python scalar (arrays pass through)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _operator(compute):
+    """Build a two-argument function of :class:`ArrayAPIOps` from an operator."""
+
+    def function(self, a, b, out=None):
+        return self._into(compute(_plain(a), _plain(b)), out)
+
+    function.__name__ = compute.__name__
+    return function
+
+
+class ArrayAPIOps:
+    """The core's operations in an array-API namespace other than NumPy.
+
+    Results are computed in the namespace (on the input's device) and then
+    copied into ``out``. Arithmetic goes through Python's operators, which
+    take Python scalars without moving them to the device first.
+
+    Parameters
+    ----------
+    xp : module
+        An array-API compatible namespace (from ``array_api_compat``).
+    """
+
+    is_numpy = False
+
+    def __init__(self, xp):
+        self.xp = xp
+        self.name = xp.__name__
+
+    def __repr__(self):
+        return f"ArrayAPIOps({self.name})"
+
+    def _into(self, value, out):
+        """Copy ``value`` into ``out`` (in ``out``'s dtype) and return ``out``."""
+        if out is None:
+            return value
+        if value.dtype != out.dtype:
+            value = self.xp.astype(value, out.dtype)
+        out[...] = value
+        return out
+
+    add = _operator(lambda a, b: a + b)
+    subtract = _operator(lambda a, b: a - b)
+    multiply = _operator(lambda a, b: a * b)
+    divide = _operator(lambda a, b: a / b)
+    greater = _operator(lambda a, b: a > b)
+    greater_equal = _operator(lambda a, b: a >= b)
+    matmul = _operator(lambda a, b: a @ b)
+    negative = _elementwise("negative")
+    square = _elementwise("square")
+    sqrt = _elementwise("sqrt")
+    abs = _elementwise("abs")
+    sign = _elementwise("sign")
+    exp = _elementwise("exp")
+    expm1 = _elementwise("expm1")
+    log = _elementwise("log")
+    tanh = _elementwise("tanh")
+
+    def _both_arrays(self, a, b):
+        """Turn a Python scalar operand into a 0-d array like the other one."""
+        if not hasattr(a, "shape"):
+            a = self.xp.asarray(_plain(a), dtype=b.dtype, device=self.device(b))
+        if not hasattr(b, "shape"):
+            b = self.xp.asarray(_plain(b), dtype=a.dtype, device=self.device(a))
+        return a, b
+
+    def maximum(self, a, b, out=None):
+        """Elementwise maximum; a scalar bound is a clip, with no device copy."""
+        if not hasattr(b, "shape"):
+            return self._into(self.xp.clip(a, min=_plain(b)), out)
+        return self._into(self.xp.maximum(a, b), out)
+
+    def minimum(self, a, b, out=None):
+        """Elementwise minimum; a scalar bound is a clip, with no device copy."""
+        if not hasattr(b, "shape"):
+            return self._into(self.xp.clip(a, max=_plain(b)), out)
+        return self._into(self.xp.minimum(a, b), out)
+
+    def clip(self, x, low, high, out=None):
+        """Clip ``x`` to ``[low, high]`` (Python scalars)."""
+        low, high = _plain(low), _plain(high)
+        return self._into(self.xp.clip(x, min=low, max=high), out)
+
+    def logaddexp(self, a, b, out=None):
+        r"""Return :math:`\log(e^a + e^b)`, elementwise."""
+        return self._into(self.xp.logaddexp(*self._both_arrays(a, b)), out)
+
+    def expit(self, x, out=None):
+        """Logistic sigmoid :math:`1 / (1 + e^{-x})` (0 where :math:`e^{-x}` is inf)."""
+        return self._into(1.0 / (1.0 + self.xp.exp(-x)), out)
+
+    def xlogy(self, x, y, out=None):
+        r"""Return :math:`x \log y`, with 0 wherever :math:`x = 0`."""
+        xp = self.xp
+        product = x * xp.log(y)
+        return self._into(xp.where(x == 0, xp.zeros_like(product), product), out)
+
+    def ndtr(self, x, out=None):
+        r"""Return the standard normal distribution function :math:`\Phi(x)`.
+
+        :math:`\Phi(x) = \frac{1}{2} \operatorname{erfc}(-x / \sqrt{2})`, and
+        the array API has no ``erfc``: PyTorch's and CuPy's own are used,
+        and any other namespace computes it with SciPy on the host.
+        """
+        special = _device_special(self.name)
+        if special is not None:
+            return self._into(special.ndtr(x), out)
+        host = scipy.special.ndtr(np.from_dlpack(x))
+        return self._into(self.from_numpy(host, x), out)
+
+    def sum(self, x, axis=None, keepdims=False, out=None):
+        """Sum over ``axis``."""
+        return self._into(self.xp.sum(x, axis=axis, keepdims=keepdims), out)
+
+    def max(self, x, axis=None, keepdims=False, out=None):
+        """Maximum over ``axis``."""
+        return self._into(self.xp.max(x, axis=axis, keepdims=keepdims), out)
+
+    def finfo(self, dtype):
+        """Machine limits of a floating dtype."""
+        return self.xp.finfo(dtype)
+
+    def dot(self, a, b):
+        """Inner product of two vectors, a 0-d array."""
+        return self.xp.vecdot(a, b)
+
+    def reshape(self, x, shape):
+        """Reshape ``x``; a contiguous input gives a view."""
+        return self.xp.reshape(x, shape)
+
+    def take(self, X, indices, axis=0, out=None):
+        """Gather the rows ``indices`` (an array of this namespace) of ``X``."""
+        return self._into(self.xp.take(X, indices, axis=axis), out)
+
+    def copyto(self, dst, src):
+        """Copy ``src`` into ``dst``, in ``dst``'s dtype."""
+        self._into(src, dst)
+
+    def zero_row(self, Z):
+        """Return zeros that broadcast over ``Z``: a Python 0.0."""
+        return 0.0
+
+    def device(self, x):
+        """Return the device ``x`` lives on."""
+        return array_api_compat.device(x)
+
+    def empty(self, shape, like, dtype=None):
+        """Return an uninitialised array on ``like``'s device, in its dtype."""
+        dtype = like.dtype if dtype is None else dtype
+        return self.xp.empty(shape, dtype=dtype, device=self.device(like))
+
+    def zeros(self, shape, like, dtype=None):
+        """Return zeros on ``like``'s device, in its dtype (or ``dtype``)."""
+        dtype = like.dtype if dtype is None else dtype
+        return self.xp.zeros(shape, dtype=dtype, device=self.device(like))
+
+    def asarray(self, x, dtype=None):
+        """Return ``x`` as an array of this namespace."""
+        return self.xp.asarray(x, dtype=dtype)
+
+    def average(self, terms, weights):
+        """Return the mean of ``terms`` over axis 0, weighted by ``weights``."""
+        xp = self.xp
+        if weights is None:
+            return xp.mean(terms, axis=0)
+        weighted = terms * xp.astype(weights, terms.dtype)[:, None]
+        return xp.sum(weighted, axis=0) / xp.sum(weights)
+
+    def to_numpy(self, x):
+        """Copy ``x`` to a NumPy array on the host."""
+        if "torch" in self.name:
+            return x.detach().cpu().numpy()
+        if "cupy" in self.name:  # pragma: no cover - needs a CUDA device
+            return x.get()
+        return np.from_dlpack(x)
+
+    def from_numpy(self, array, like):
+        """Move a NumPy ``array`` to ``like``'s namespace, device and dtype."""
+        array = np.asarray(array)
+        dtype = like.dtype if array.dtype.kind == "f" else None
+        return self.xp.asarray(array, dtype=dtype, device=self.device(like))
+
+
+#: Namespaces with their own special functions, and the module holding them.
+_SPECIAL_FUNCTIONS = {"torch": "torch.special", "cupy": "cupyx.scipy.special"}
+
+
+@functools.cache
+def _device_special(name):
+    """Return the special-function module of a namespace that has one, or None."""
+    for namespace, module in _SPECIAL_FUNCTIONS.items():
+        if namespace in name:
+            return importlib.import_module(module)
+    return None
+
+
+_OPS_BY_NAMESPACE = {}
+
+
+def ops_for(x):
+    """Return the operations that compute in ``x``'s namespace.
+
+    Parameters
+    ----------
+    x : array
+        A NumPy array, a SciPy sparse matrix, or an array of another
+        array-API namespace (PyTorch, CuPy, array-api-strict, ...).
+
+    Returns
+    -------
+    ops : NumpyOps or ArrayAPIOps
+        :data:`NUMPY` for NumPy arrays and sparse matrices.
+    """
+    if isinstance(x, np.ndarray | np.generic) or sp.issparse(x):
+        return NUMPY
+    key = type(x)
+    ops = _OPS_BY_NAMESPACE.get(key)
+    if ops is None:
+        ops = ArrayAPIOps(array_api_compat.array_namespace(x))
+        _OPS_BY_NAMESPACE[key] = ops
+    return ops
+
+
+def is_finite(value):
+    """Return whether a scalar (a float or a 0-d array) is finite."""
+    return math.isfinite(float(value))
