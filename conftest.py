@@ -7,6 +7,14 @@ skipped, with the missing package named, rather than failing on the import.
 
 import ast
 import importlib.util
+import os
+import sys
+
+# scikit-learn's array API dispatch (tests/test_array_api.py and its
+# estimator checks) needs SciPy's own array API support, which SciPy reads
+# once, when it is first imported: so before anything imports it.
+if "scipy" not in sys.modules:
+    os.environ.setdefault("SCIPY_ARRAY_API", "1")
 
 import pytest
 

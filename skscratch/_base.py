@@ -19,6 +19,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from skscratch._activations import ACTIVATION_CONSTRAINT
 from skscratch._callbacks import CallbackSupportMixin, with_callbacks
+from skscratch._core.arrays import ops_for
 from skscratch._core.network import (
     Network,
     flatten,
@@ -32,6 +33,13 @@ from skscratch._core.training import Diverged
 from skscratch._docs import DOCS_URL
 from skscratch._fit_loop import StochasticRun, loss_targets, penalty, run_lbfgs
 from skscratch._losses import output_activation, output_parameter
+from skscratch._namespace import (
+    array_api_ready,
+    check_same_namespace,
+    input_ops,
+    numpy_dtype,
+    to_host,
+)
 from skscratch._reporting import (
     CALLBACK_STATE,
     FitTasks,
@@ -89,7 +97,7 @@ class _Rollback:
             if isinstance(value, list) and key not in params:
                 self.lists[key] = list(value)
         if "_theta" in self.attributes:
-            self.theta = estimator._theta.copy()
+            self.theta = ops_for(estimator._theta).copy(estimator._theta)
         if "_optimizer" in self.attributes:
             self.copies["_optimizer"] = copy.deepcopy(estimator._optimizer)
 
@@ -104,7 +112,7 @@ class _Rollback:
         for key, items in self.lists.items():
             state[key][:] = items
         if self.theta is not None:
-            np.copyto(state["_theta"], self.theta)
+            ops_for(self.theta).copyto(state["_theta"], self.theta)
 
 
 class BaseScratchMLP(CallbackSupportMixin, HiddenLayerTransformerMixin, BaseEstimator):
@@ -220,8 +228,12 @@ class BaseScratchMLP(CallbackSupportMixin, HiddenLayerTransformerMixin, BaseEsti
         self.coefs_, self.intercepts_ = net.coefs, net.intercepts
         return net
 
-    def _initialize(self, layer_units, dtype):
-        """Set up a new network and reset the fitted state."""
+    def _initialize(self, layer_units, X):
+        """Set up a new network for ``X`` and reset the fitted state.
+
+        The weights are drawn in NumPy, as scikit-learn draws them, and then
+        moved to ``X``'s namespace and device (in its dtype).
+        """
         self.n_iter_ = 0
         self.t_ = 0
         self.n_layers_ = len(layer_units)
@@ -231,9 +243,11 @@ class BaseScratchMLP(CallbackSupportMixin, HiddenLayerTransformerMixin, BaseEsti
         # One name per weight matrix; the output layer takes the last hidden
         # layer's (scikit-learn uses its single activation for all).
         names = [*hidden, hidden[-1]] if hidden else [self.activation]
-        self._theta = initial_parameters(
-            layer_units, self.init, names, self._random_state, dtype
-        )
+        ops = input_ops(X)
+        dtype = numpy_dtype(ops, X.dtype)
+        rng = self._random_state
+        theta = initial_parameters(layer_units, self.init, names, rng, dtype)
+        self._theta = ops.from_numpy(theta, X)
         self.coefs_, self.intercepts_ = split_flat(self._theta, layer_units)
         start_curves(self)
         reset_record(self)
@@ -279,7 +293,7 @@ class BaseScratchMLP(CallbackSupportMixin, HiddenLayerTransformerMixin, BaseEsti
             run.run()
         else:
             run_lbfgs(self, net, X, Y, sample_weight, tasks)
-        if not np.isfinite(net.theta).all():
+        if not ops_for(net.theta).all_finite(net.theta):
             raise _NonFiniteWeights(
                 "the solver produced non-finite parameter weights; the input "
                 "data may contain large values and need to be preprocessed"
@@ -291,26 +305,31 @@ class BaseScratchMLP(CallbackSupportMixin, HiddenLayerTransformerMixin, BaseEsti
         """Validate the data; build (or reuse) the network it trains.
 
         Returns the network and the arrays in its dtype: ``X``, the target
-        matrix ``Y`` and the sample weights (class weights folded in).
+        matrix ``Y`` and the sample weights (class weights folded in). ``X``
+        is in the namespace the network computes in; ``Y`` and the weights
+        are NumPy arrays (see :mod:`skscratch._namespace`).
         """
         hidden = hidden_sizes(self.hidden_layer_sizes)
         first_pass = not hasattr(self, "coefs_") or (
             not self.warm_start and not incremental
         )
+        ops = input_ops(X)
+        y, sample_weight = to_host(y), to_host(sample_weight)
         X, Y = self._validate_input(X, y, incremental, first_pass, classes)
-        sample_weight = checked_sample_weight(sample_weight, X)
+        sample_weight = checked_sample_weight(sample_weight, X, ops)
         sample_weight = self._weight_classes(Y, sample_weight, incremental)
         layer_units = [X.shape[1], *hidden, Y.shape[1]]
         self._random_state = check_random_state(self.random_state)
         if first_pass:
-            self._initialize(layer_units, X.dtype)
+            self._initialize(layer_units, X)
         else:
             current = [self.coefs_[0].shape[0], *(c.shape[1] for c in self.coefs_)]
             check_architecture(layer_units, current, incremental)
             sync_record(self)
         net = self._network()
-        dtype = net.theta.dtype
-        X = X.astype(dtype, copy=False)
+        check_same_namespace(self, X, "partial_fit" if incremental else "fit")
+        X = ops.astype(X, net.theta.dtype)
+        dtype = numpy_dtype(ops, net.theta.dtype)
         Y = Y.astype(dtype)
         if sample_weight is not None:
             sample_weight = sample_weight.astype(dtype, copy=False)
@@ -381,12 +400,18 @@ class BaseScratchMLP(CallbackSupportMixin, HiddenLayerTransformerMixin, BaseEsti
         with np.errstate(over="ignore", invalid="ignore"):
             names = hidden_activations(self.activation, len(self.coefs_) - 1)
             Z = predict_logits(self.coefs_, self.intercepts_, names, X)
-        limit = np.finfo(Z.dtype).max / 4
-        return np.clip(Z, -limit, limit, out=Z)
+        xp = ops_for(Z)
+        limit = float(xp.finfo(Z.dtype).max) / 4
+        return xp.clip(Z, -limit, limit, out=Z)
 
-    def _logits(self, X):
-        """Validate ``X`` against the fit and return the output logits."""
+    def _logits(self, X, method):
+        """Validate ``X`` against the fit and return the output logits.
+
+        ``method`` names the public method asking, for the error raised when
+        ``X`` is not in the namespace and on the device of the fit.
+        """
         check_is_fitted(self, ["coefs_", "intercepts_"])
+        check_same_namespace(self, X, method)
         return self._raw_predict(validated_input(self, X))
 
     # -------------------------------------------------------------- pickling
@@ -399,4 +424,9 @@ class BaseScratchMLP(CallbackSupportMixin, HiddenLayerTransformerMixin, BaseEsti
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
+        tags.array_api_support = array_api_ready(self)
         return tags
+
+    def _more_tags(self):
+        # The same tag for scikit-learn < 1.6, which reads tags from here.
+        return {"array_api_support": array_api_ready(self)}

@@ -3,7 +3,6 @@
 from numbers import Real
 
 import numpy as np
-from scipy.special import expit
 from sklearn.base import ClassifierMixin
 from sklearn.metrics import accuracy_score
 from sklearn.preprocessing import LabelBinarizer
@@ -20,7 +19,9 @@ from sklearn_compat.utils.validation import validate_data
 
 from skscratch._base import BaseScratchMLP, set_init_params
 from skscratch._callbacks import with_callbacks
+from skscratch._core.arrays import ops_for
 from skscratch._docs import fill_doc
+from skscratch._namespace import float_dtypes, input_ops
 from skscratch._validation import stochastic_solver
 
 
@@ -57,9 +58,20 @@ def _check_partial_fit_classes(estimator, y, classes):
 
 
 def _labels_from_logits(estimator, Z):
-    """Labels of the largest softmax output, or of the positive logits."""
+    """Labels of the largest softmax output, or of the positive logits.
+
+    Logits of another namespace give labels there, on their device; the
+    argmax is taken there too when the labels are numbers.
+    """
+    xp, classes = ops_for(Z), estimator.classes_
+    if not xp.is_numpy:
+        if estimator._output == "softmax" and classes.dtype.kind in "biuf":
+            labels = xp.from_numpy(classes, Z, cast=False)
+            return xp.take(labels, xp.argmax(Z, axis=1), axis=0)
+        labels = _labels_from_logits(estimator, xp.to_numpy(Z))
+        return labels if labels.dtype.kind == "O" else xp.from_numpy(labels, Z, False)
     if estimator._output == "softmax":
-        return estimator.classes_[np.argmax(Z, axis=1)]
+        return classes[np.argmax(Z, axis=1)]
     indicator = (Z > 0).astype(Z.dtype)
     return estimator._label_binarizer.inverse_transform(indicator)
 
@@ -72,9 +84,22 @@ def _log_softmax(Z):
     The floor (:math:`\approx -708` in float64) keeps ``exp`` of the result
     above zero, so a probability never underflows to exactly 0.
     """
-    Z -= Z.max(axis=1, keepdims=True)
-    Z -= np.log(np.exp(Z).sum(axis=1, keepdims=True))
-    return np.maximum(Z, np.log(np.finfo(Z.dtype).tiny), out=Z)
+    xp = ops_for(Z)
+    Z -= xp.max(Z, axis=1, keepdims=True)
+    Z -= xp.log(xp.sum(xp.exp(Z), axis=1, keepdims=True))
+    return xp.maximum(Z, np.log(xp.finfo(Z.dtype).smallest_normal), out=Z)
+
+
+def _probabilities(estimator, Z):
+    """Turn output logits into class probabilities, in place where possible."""
+    xp = ops_for(Z)
+    if estimator._output == "softmax":
+        return xp.exp(_log_softmax(Z), out=Z)
+    eps = xp.finfo(Z.dtype).eps
+    P = xp.clip(xp.expit(Z, out=Z), eps, 1 - eps, out=Z)
+    if estimator.n_outputs_ == 1:
+        return xp.concat([1 - P, P], axis=1)
+    return P
 
 
 @fill_doc
@@ -207,7 +232,7 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
             y,
             accept_sparse=["csr", "csc"],
             multi_output=True,
-            dtype=(np.float64, np.float32),
+            dtype=float_dtypes(input_ops(X)),
             reset=reset,
         )
         if y.ndim == 2 and y.shape[1] == 1:
@@ -264,10 +289,13 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
         else:
             index = np.searchsorted(self.classes_, y)
             if not reuse or not hasattr(self, "_class_weights"):
-                self._class_weights = _class_weights(
-                    self.class_weight, self.classes_, y, index, sample_weight
+                # kept as a tuple: the fitted arrays are in X's namespace
+                self._class_weights = tuple(
+                    _class_weights(
+                        self.class_weight, self.classes_, y, index, sample_weight
+                    ).tolist()
                 )
-            weights = self._class_weights[index]
+            weights = np.asarray(self._class_weights)[index]
         return weights if sample_weight is None else weights * sample_weight
 
     def _targets_to_y(self, Y):
@@ -322,7 +350,7 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
         y : ndarray of shape (n_samples,) or (n_samples, n_classes)
             Predicted labels (a 0/1 indicator matrix for multilabel models).
         """
-        return _labels_from_logits(self, self._logits(X))
+        return _labels_from_logits(self, self._logits(X, "predict"))
 
     def predict_proba(self, X):
         r"""Probability estimates.
@@ -343,14 +371,7 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
         y_prob : ndarray of shape (n_samples, n_classes)
             Probability of each class, columns ordered as ``classes_``.
         """
-        Z = self._logits(X)
-        if self._output == "softmax":
-            return np.exp(_log_softmax(Z), out=Z)
-        eps = np.finfo(Z.dtype).eps
-        P = np.clip(expit(Z, out=Z), eps, 1 - eps, out=Z)
-        if self.n_outputs_ == 1:
-            return np.hstack([1 - P, P])
-        return P
+        return _probabilities(self, self._logits(X, "predict_proba"))
 
     def predict_log_proba(self, X):
         """Logarithm of the probability estimates.
@@ -368,7 +389,8 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
         log_y_prob : ndarray of shape (n_samples, n_classes)
             Log-probability of each class, columns ordered as ``classes_``.
         """
-        return np.log(self.predict_proba(X))
+        P = _probabilities(self, self._logits(X, "predict_log_proba"))
+        return ops_for(P).log(P)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -8,6 +8,7 @@ runs: the fit takes exactly the steps it takes without this module.
 
 import numpy as np
 
+from skscratch._core.arrays import ops_for
 from skscratch._core.diagnostics import (
     StepMonitor,
     activation_statistics,
@@ -101,4 +102,10 @@ def recorder_for(estimator, net, X):
     """Return a :class:`DiagnosticsRecorder`, or None when diagnostics are off."""
     if not estimator.record_diagnostics:
         return None
+    if not ops_for(net.theta).is_numpy:
+        raise ValueError(
+            "record_diagnostics=True records its statistics with NumPy: fit "
+            "on NumPy arrays (without array API dispatch), or set "
+            "record_diagnostics=False."
+        )
     return DiagnosticsRecorder(estimator, net, X)

@@ -5,6 +5,7 @@ import time
 import numpy as np
 from sklearn.metrics import check_scoring, log_loss, make_scorer
 
+from skscratch._core.arrays import ops_for
 from skscratch._core.losses import evaluate_loss
 from skscratch._core.network import Penalty, split_flat
 from skscratch._core.optimizers import OPTIMIZERS, ClipGradientNorm
@@ -46,6 +47,14 @@ PARAMETER_OF_ARGUMENT = {
 }
 
 
+def on_device(net, Y, sample_weight):
+    """Move the (NumPy) targets and weights to the network's namespace and device."""
+    xp = ops_for(net.theta)
+    if sample_weight is not None:
+        sample_weight = xp.from_numpy(sample_weight, net.theta)
+    return xp.from_numpy(Y, net.theta), sample_weight
+
+
 def penalty(estimator):
     """Return the penalty in the loss; a decoupled decay replaces its L2 part."""
     solver = OPTIMIZERS.get(estimator.solver)
@@ -62,7 +71,8 @@ def make_optimizer(estimator, net):
         facts[name] if name in facts else params[PARAMETER_OF_ARGUMENT.get(name, name)]
         for name in solver.arguments
     ]
-    return solver.build(net.theta.size, net.theta.dtype, *arguments)
+    theta = net.theta
+    return solver.build(theta.shape[0], theta.dtype, *arguments, like=theta)
 
 
 def optimizer_for(estimator, net, incremental):
@@ -77,7 +87,7 @@ def optimizer_for(estimator, net, incremental):
         not incremental
         or optimizer is None
         or getattr(estimator, "_optimizer_solver", None) != estimator.solver
-        or optimizer.n_params != net.theta.size
+        or optimizer.n_params != net.theta.shape[0]
     ):
         optimizer = estimator._optimizer = make_optimizer(estimator, net)
         estimator._optimizer_solver = estimator.solver
@@ -132,7 +142,8 @@ class StochasticRun:
         self.net, self.tasks, self.incremental = net, tasks, incremental
         self.optimizer = optimizer_for(est, net, incremental)
         X, Y, sample_weight, val = split_validation(est, X, Y, sample_weight, val)
-        self.X, self.Y, self.sample_weight = X, loss_targets(est, Y), sample_weight
+        Y, sample_weight = on_device(net, loss_targets(est, Y), sample_weight)
+        self.X, self.Y, self.sample_weight = X, Y, sample_weight
         self.diagnostics = recorder_for(est, net, X)
         if self.diagnostics is not None:
             self.optimizer = self.diagnostics.watch(self.optimizer)
@@ -146,7 +157,7 @@ class StochasticRun:
             )
         self.ws = make_workspace(net, X, self.batch_size, est.shuffle, rng)
         self.order = np.arange(self.n_samples)
-        self.epoch_start = net.theta.copy()
+        self.epoch_start = ops_for(net.theta).copy(net.theta)
         self.threads = None  # the BLAS thread policy, set by run
         self.stopper = EarlyStopper(est, net.theta)
         self.penalty = penalty(est)
@@ -174,13 +185,13 @@ class StochasticRun:
         self.threads = blas_thread_policy(net.layer_units, rows, net.theta.dtype)
         try:
             for _ in range(est.max_iter):
-                np.copyto(self.epoch_start, self.net.theta)
+                ops_for(self.net.theta).copyto(self.epoch_start, self.net.theta)
                 if self.epoch() or self.incremental:
                     break
                 if est.n_iter_ == est.max_iter:
                     warn_max_iter(est.max_iter)
         except KeyboardInterrupt:
-            np.copyto(self.net.theta, self.epoch_start)
+            ops_for(self.net.theta).copyto(self.net.theta, self.epoch_start)
             warn_interrupted()
         self.stopper.restore_best(self.net.theta)
         if self.diagnostics is not None:
@@ -284,7 +295,7 @@ class StochasticRun:
     def record_validation(self):
         """Append this epoch's validation score and loss to their curves."""
         est, val = self.est, self.val
-        logits = est._raw_predict(val.X)
+        logits = ops_for(val.X).to_numpy(est._raw_predict(val.X))  # to the host
         if not np.isfinite(logits).all():
             score, loss = np.nan, np.nan
         else:
@@ -322,7 +333,7 @@ class LbfgsRecorder:
 
     def __init__(self, estimator, net, tasks):
         self.est, self.net, self.tasks = estimator, net, tasks
-        self.last_x = net.theta.astype(np.float64)
+        self.last_x = ops_for(net.theta).to_numpy(net.theta).astype(np.float64)
         self.step = tasks.begin_step("lbfgs-iter")
 
     def __call__(self, intermediate_result):
@@ -337,7 +348,8 @@ class LbfgsRecorder:
 
     def weights_of(self, x):
         """Return per-layer copies of the weights in the flat vector ``x``."""
-        theta = np.array(x, dtype=self.net.theta.dtype)
+        theta = self.net.theta
+        theta = ops_for(theta).from_numpy(np.array(x), theta)
         coefs, intercepts = split_flat(theta, self.net.layer_units)
         return {"coefs_": coefs, "intercepts_": intercepts}
 
@@ -354,7 +366,7 @@ def run_lbfgs(estimator, net, X, Y, sample_weight, tasks):
             f"solver='adam' (or {others}), or dropout=0."
         )
     est.loss_curve_ = []
-    Y = loss_targets(est, Y)
+    Y, sample_weight = on_device(net, loss_targets(est, Y), sample_weight)
     recorder = LbfgsRecorder(est, net, tasks)
     loss_penalty = penalty(est)
     threads = blas_thread_policy(net.layer_units, [X.shape[0]], net.theta.dtype)
@@ -389,7 +401,8 @@ def _keep_last_iterate(estimator, recorder, X, Y, sample_weight, penalty):
     """After an interrupt, keep the last completed iteration, not a trial point."""
     est, net = estimator, recorder.net
     recorder.tasks.abandon_step(recorder.step)
-    np.copyto(net.theta, recorder.last_x, casting="same_kind")
+    xp = ops_for(net.theta)
+    xp.copyto(net.theta, xp.from_numpy(recorder.last_x, net.theta))
     est.n_iter_ = len(est.loss_curve_)
     est.loss_ = (
         est.loss_curve_[-1]

@@ -12,9 +12,11 @@ from sklearn_compat.utils.validation import validate_data
 
 from skscratch._base import BaseScratchMLP, set_init_params
 from skscratch._callbacks import with_callbacks
+from skscratch._core.arrays import ops_for
 from skscratch._core.losses import OUTPUTS, evaluate_loss
 from skscratch._docs import fill_doc
 from skscratch._losses import output_parameter
+from skscratch._namespace import float_dtypes, input_ops
 from skscratch._validation import stochastic_solver
 
 #: loss -> its output layer in :data:`skscratch._core.losses.OUTPUTS`.
@@ -171,7 +173,7 @@ class ScratchMLPRegressor(RegressorMixin, BaseScratchMLP):
             accept_sparse=["csr", "csc"],
             multi_output=True,
             y_numeric=True,
-            dtype=(np.float64, np.float32),
+            dtype=float_dtypes(input_ops(X)),
             reset=reset,
         )
         if y.ndim == 2 and y.shape[1] == 1:
@@ -189,7 +191,7 @@ class ScratchMLPRegressor(RegressorMixin, BaseScratchMLP):
     def _predictions(self, Z):
         """Turn output logits into predictions, in place."""
         OUTPUTS[self._output].inverse_link(Z)
-        return Z.ravel() if Z.shape[1] == 1 else Z
+        return ops_for(Z).reshape(Z, (-1,)) if Z.shape[1] == 1 else Z
 
     def _score_raw(self, raw, y, sample_weight):
         """:math:`R^2` of the predictions encoded by the logits ``raw``.
@@ -238,7 +240,7 @@ class ScratchMLPRegressor(RegressorMixin, BaseScratchMLP):
         y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
             The predicted values.
         """
-        return self._predictions(self._logits(X))
+        return self._predictions(self._logits(X, "predict"))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

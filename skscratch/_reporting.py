@@ -6,6 +6,8 @@ import warnings
 
 from sklearn.exceptions import ConvergenceWarning
 
+from skscratch._core.arrays import ops_for
+
 #: Attributes that scikit-learn's callback machinery keeps on an estimator:
 #: shared by reference, never copied, and kept when a failed call is undone.
 CALLBACK_STATE = (
@@ -138,8 +140,8 @@ def print_epoch_details(verbose, learning_rate, seconds, validation=None):
 def copied_weights(coefs, intercepts):
     """Return copies of per-layer weights, as a callback's estimator gets them."""
     return {
-        "coefs_": [W.copy() for W in coefs],
-        "intercepts_": [b.copy() for b in intercepts],
+        "coefs_": [ops_for(W).copy(W) for W in coefs],
+        "intercepts_": [ops_for(b).copy(b) for b in intercepts],
     }
 
 

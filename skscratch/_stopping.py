@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from skscratch._core.arrays import ops_for
 from skscratch._core.optimizers import OPTIMIZERS
 
 
@@ -114,7 +115,7 @@ class EarlyStopper:
         )
         count = estimator._no_improvement_count
         self.plateau = Plateau(estimator.tol, self.on_validation, best, count)
-        self.best_theta = theta.copy() if self.on_validation else None
+        self.best_theta = ops_for(theta).copy(theta) if self.on_validation else None
 
     def update(self, theta, loss):
         """Record an epoch; return True when training has stalled.
@@ -135,7 +136,7 @@ class EarlyStopper:
         est = self.estimator
         value = est.validation_scores_[-1] if self.on_validation else loss
         if self.plateau.update(value) and self.on_validation:
-            np.copyto(self.best_theta, theta)
+            ops_for(theta).copyto(self.best_theta, theta)
         self._save()
         return self.plateau.count > est.n_iter_no_change
 
@@ -169,4 +170,4 @@ class EarlyStopper:
     def restore_best(self, theta):
         """With early stopping, put the best epoch's weights into ``theta``."""
         if self.on_validation:
-            np.copyto(theta, self.best_theta)
+            ops_for(theta).copyto(theta, self.best_theta)

@@ -378,8 +378,11 @@ def blas_thread_policy(layer_units, batch_rows, dtype):
     (:data:`MIN_FLOPS`), a :class:`FixedThreads` of one thread; else a
     :class:`ThreadPolicy`. Either steers only the batch sizes whose products
     are the same bits on any count. Only ``steering`` changes the pools'
-    count, and it restores it.
+    count, and it restores it. None too for a dtype that is not NumPy's:
+    another namespace's arrays are not multiplied by NumPy's BLAS.
     """
+    if not isinstance(dtype, np.dtype | type):
+        return None
     libraries = _numpy_blas() if ENABLED else []
     n_threads = _threads(libraries)
     rows = tuple(sorted(set(batch_rows)))

@@ -19,7 +19,9 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
 from skscratch._core.activations import activation_pair
+from skscratch._core.arrays import ops_for
 from skscratch._core.network import predict_logits
+from skscratch._namespace import check_same_namespace
 from skscratch._validation import hidden_activations, validated_input
 
 #: The constraint of ``transform_layer``: any integer, checked against the
@@ -86,7 +88,7 @@ def hidden_features(coefs, intercepts, activations, index, X):
     with np.errstate(over="ignore", invalid="ignore"):
         # the network cut after the layer: its "logits" are Z of the layer
         Z = predict_logits(coefs[:stop], intercepts[:stop], activations, X)
-        activation_pair(activations[index])[0](Z, np.empty_like(Z))
+        activation_pair(activations[index])[0](Z, ops_for(Z).empty(Z.shape, Z))
     return Z
 
 
@@ -132,6 +134,7 @@ class HiddenLayerTransformerMixin(ClassNamePrefixFeaturesOutMixin, TransformerMi
         """
         check_is_fitted(self, ["coefs_", "intercepts_"])
         index = self._hidden_index()
+        check_same_namespace(self, X, "transform")
         X = validated_input(self, X)
         names = hidden_activations(self.activation, len(self.coefs_) - 1)
         return hidden_features(self.coefs_, self.intercepts_, names, index, X)

@@ -10,7 +10,9 @@ from sklearn_compat.utils.validation import validate_data
 
 from skscratch._activations import checked_custom, is_custom
 from skscratch._core.activations import ACTIVATIONS
+from skscratch._core.arrays import NUMPY, ops_for
 from skscratch._core.optimizers import OPTIMIZERS
+from skscratch._namespace import float_dtypes, input_ops, numpy_dtype, to_host
 from skscratch._reporting import warn
 
 
@@ -147,18 +149,24 @@ def validated_input(estimator, X):
             estimator,
             X,
             accept_sparse=["csr", "csc"],
-            dtype=(np.float64, np.float32),
+            dtype=float_dtypes(input_ops(X)),
             reset=False,
         )
 
 
-def checked_sample_weight(sample_weight, X):
-    """Check sample weights: right length, finite, non-negative, not all zero."""
+def checked_sample_weight(sample_weight, X, ops=NUMPY):
+    """Check sample weights: right length, finite, non-negative, not all zero.
+
+    The weights are checked, and returned, as NumPy arrays in the float
+    dtype of ``X`` (whose namespace's operations are ``ops``).
+    """
     if sample_weight is None:
         return None
+    if not ops.is_numpy:  # checked on the host, against a stand-in of X
+        X = np.empty((X.shape[0], 0), numpy_dtype(ops, X.dtype))
     # scikit-learn's own checks, in its words, the same on every release
     # (its negativity keyword changed name in 1.6)
-    sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
+    sample_weight = _check_sample_weight(to_host(sample_weight), X, dtype=X.dtype)
     if (sample_weight < 0).any():
         raise ValueError("Negative values in data passed to `sample_weight`.")
     if not sample_weight.sum() > 0:
@@ -191,13 +199,18 @@ class ValidationSet:
     scorer: object = None
 
     def astype(self, dtype):
-        """Return the set with inputs, targets and weights in ``dtype``."""
-        sw = self.sample_weight
+        """Return the set with inputs, targets and weights in ``dtype``.
+
+        ``dtype`` is the network's: the inputs take it in their namespace,
+        the (NumPy) targets and weights its NumPy counterpart.
+        """
+        sw, ops = self.sample_weight, input_ops(self.X)
+        host = numpy_dtype(ops, dtype)
         return ValidationSet(
-            self.X.astype(dtype, copy=False),
+            ops.astype(self.X, dtype),
             self.y,
-            self.Y.astype(dtype),
-            None if sw is None else sw.astype(dtype, copy=False),
+            self.Y.astype(host),
+            None if sw is None else sw.astype(host, copy=False),
         )
 
 
@@ -217,11 +230,21 @@ def validation_set(estimator, X_val, y_val, sample_weight_val):
             "X_val and y_val are used between epochs, by the stochastic "
             f"solvers only; solver={estimator.solver!r} has no epochs."
         )
+    ops = input_ops(X_val)
+    y_val, sample_weight_val = to_host(y_val), to_host(sample_weight_val)
     X_val, Y_val = estimator._validate_input(X_val, y_val, True, False, None)
-    sample_weight_val = checked_sample_weight(sample_weight_val, X_val)
+    sample_weight_val = checked_sample_weight(sample_weight_val, X_val, ops)
     sample_weight_val = estimator._weight_classes(Y_val, sample_weight_val, True)
     y_val = estimator._targets_to_y(Y_val)
     return ValidationSet(X_val, y_val, Y_val, sample_weight_val)
+
+
+def _rows(X, indices):
+    """Return the rows ``indices`` (NumPy integers) of ``X``, in its namespace."""
+    ops = ops_for(X)
+    if ops.is_numpy:
+        return X[indices]
+    return ops.take(X, ops.from_numpy(indices, X), axis=0)
 
 
 def split_validation(estimator, X, Y, sample_weight, val):
@@ -234,9 +257,10 @@ def split_validation(estimator, X, Y, sample_weight, val):
     if val is not None or not estimator.early_stopping:
         return X, Y, sample_weight, val
     single = estimator.n_outputs_ == 1 and estimator._is_classifier()
-    arrays = [X, Y] if sample_weight is None else [X, Y, sample_weight]
-    parts = train_test_split(
-        *arrays,
+    # The split is drawn as indices (the same draw as splitting the arrays
+    # themselves), which then select rows in each array's own namespace.
+    train, test = train_test_split(
+        np.arange(X.shape[0]),
         random_state=estimator._random_state,
         test_size=estimator.validation_fraction,
         # scikit-learn stratifies on the binarized labels as booleans: the
@@ -244,8 +268,11 @@ def split_validation(estimator, X, Y, sample_weight, val):
         # too small to split
         stratify=Y.astype(bool) if single else None,
     )
-    X_tr, X_val, Y_tr, Y_val = parts[:4]
-    sw_tr, sw_val = (parts[4], parts[5]) if sample_weight is not None else (None,) * 2
+    X_tr, X_val = _rows(X, train), _rows(X, test)
+    Y_tr, Y_val = Y[train], Y[test]
+    sw_tr, sw_val = (None, None)
+    if sample_weight is not None:
+        sw_tr, sw_val = sample_weight[train], sample_weight[test]
     if X_val.shape[0] < 2:
         raise ValueError(
             "The validation set is too small. Increase 'validation_fraction' "

@@ -46,6 +46,20 @@ def _copyto(dst, src):
     np.copyto(dst, src, casting="same_kind")
 
 
+def _special_ufunc(name):
+    """Return SciPy's ufunc ``name`` itself.
+
+    With ``SCIPY_ARRAY_API=1`` (which scikit-learn's array API dispatch
+    needs), ``scipy.special`` exports wrappers that dispatch on the
+    arguments' namespace; the NumPy path wants the plain ufuncs, with
+    ``out=`` and no overhead.
+    """
+    function = getattr(scipy.special, name)
+    if isinstance(function, np.ufunc):
+        return function
+    return getattr(importlib.import_module("scipy.special._ufuncs"), name)
+
+
 class NumpyOps:
     """NumPy's and SciPy's own functions, under the names the core uses.
 
@@ -60,7 +74,7 @@ class NumpyOps:
     exp, expm1, log, tanh, logaddexp = np.exp, np.expm1, np.log, np.tanh, np.logaddexp
     maximum, minimum, clip = np.maximum, np.minimum, staticmethod(np.clip)
     greater, greater_equal, matmul = np.greater, np.greater_equal, np.matmul
-    expit, xlogy, ndtr = scipy.special.expit, scipy.special.xlogy, scipy.special.ndtr
+    expit, xlogy, ndtr = (_special_ufunc(f) for f in ("expit", "xlogy", "ndtr"))
     sum, max = np.add.reduce, np.maximum.reduce
     asarray, finfo, dot = np.asarray, np.finfo, staticmethod(np.dot)
     reshape = staticmethod(np.reshape)
@@ -87,7 +101,7 @@ class NumpyOps:
         return np.average(terms, weights=weights, axis=0)
 
     @staticmethod
-    def from_numpy(array, like):
+    def from_numpy(array, like, cast=True):
         """Return ``array`` itself: it already lives where ``like`` does."""
         return array
 
@@ -100,6 +114,31 @@ class NumpyOps:
     def to_numpy(x):
         """Return ``x`` itself: it is a NumPy array already."""
         return x
+
+    @staticmethod
+    def copy(x):
+        """Return a copy of ``x``."""
+        return x.copy()
+
+    @staticmethod
+    def astype(x, dtype):
+        """Return ``x`` in ``dtype``, copied only if the dtype changes."""
+        return x.astype(dtype, copy=False)
+
+    @staticmethod
+    def all_finite(x):
+        """Return whether every entry of ``x`` is finite."""
+        return bool(np.isfinite(x).all())
+
+    @staticmethod
+    def concat(arrays, axis):
+        """Join ``arrays`` along ``axis``."""
+        return np.concatenate(arrays, axis=axis)
+
+    @staticmethod
+    def argmax(x, axis):
+        """Index of the largest entry along ``axis``."""
+        return np.argmax(x, axis=axis)
 
 
 #: The operations on NumPy arrays.
@@ -215,8 +254,8 @@ class ArrayAPIOps:
     def xlogy(self, x, y, out=None):
         r"""Return :math:`x \log y`, with 0 wherever :math:`x = 0`."""
         xp = self.xp
-        product = x * xp.log(y)
-        return self._into(xp.where(x == 0, xp.zeros_like(product), product), out)
+        y = xp.where(x == 0, xp.ones_like(y), y)  # log 1 = 0: no -inf times 0
+        return self._into(x * xp.log(y), out)
 
     def ndtr(self, x, out=None):
         r"""Return the standard normal distribution function :math:`\Phi(x)`.
@@ -228,7 +267,7 @@ class ArrayAPIOps:
         special = _device_special(self.name)
         if special is not None:
             return self._into(special.ndtr(x), out)
-        host = scipy.special.ndtr(np.from_dlpack(x))
+        host = NUMPY.ndtr(np.from_dlpack(x))
         return self._into(self.from_numpy(host, x), out)
 
     def sum(self, x, axis=None, keepdims=False, out=None):
@@ -297,11 +336,47 @@ class ArrayAPIOps:
             return x.get()
         return np.from_dlpack(x)
 
-    def from_numpy(self, array, like):
-        """Move a NumPy ``array`` to ``like``'s namespace, device and dtype."""
+    def from_numpy(self, array, like, cast=True):
+        """Move a NumPy ``array`` to ``like``'s namespace and device.
+
+        A float array takes ``like``'s dtype (unless ``cast`` is False);
+        others keep their own.
+        """
         array = np.asarray(array)
-        dtype = like.dtype if array.dtype.kind == "f" else None
+        dtype = like.dtype if cast and array.dtype.kind == "f" else None
         return self.xp.asarray(array, dtype=dtype, device=self.device(like))
+
+    def copy(self, x):
+        """Return a copy of ``x``."""
+        return self.xp.asarray(x, copy=True)
+
+    def address(self, x):
+        """Return where the first element of ``x`` is in memory, or None if unknown."""
+        if hasattr(x, "data_ptr"):  # PyTorch
+            return x.data_ptr()
+        pointer = getattr(getattr(x, "data", None), "ptr", None)  # CuPy
+        if pointer is not None:  # pragma: no cover - needs a CUDA device
+            return pointer
+        inner = getattr(x, "_array", None)  # array-api-strict wraps NumPy
+        if isinstance(inner, np.ndarray):
+            return inner.__array_interface__["data"][0]
+        return None
+
+    def astype(self, x, dtype):
+        """Return ``x`` in ``dtype``, copied only if the dtype changes."""
+        return self.xp.astype(x, dtype, copy=False)
+
+    def all_finite(self, x):
+        """Return whether every entry of ``x`` is finite (one read back)."""
+        return bool(self.xp.all(self.xp.isfinite(x)))
+
+    def concat(self, arrays, axis):
+        """Join ``arrays`` along ``axis``."""
+        return self.xp.concat(arrays, axis=axis)
+
+    def argmax(self, x, axis):
+        """Index of the largest entry along ``axis``."""
+        return self.xp.argmax(x, axis=axis)
 
 
 #: Namespaces with their own special functions, and the module holding them.

@@ -143,7 +143,15 @@ def views_intact(arrays, views):
     if len(arrays) != len(views):
         return False
     if views and not ops_for(views[0]).is_numpy:
-        return all(a is v for a, v in zip(arrays, views, strict=True))
+        xp = ops_for(views[0])
+        return all(
+            type(a) is type(v)
+            and a.shape == v.shape
+            and a.dtype == v.dtype
+            and xp.address(a) is not None
+            and xp.address(a) == xp.address(v)
+            for a, v in zip(arrays, views, strict=True)
+        )
     for a, v in zip(arrays, views, strict=True):
         if not isinstance(a, np.ndarray) or a.base is not v.base:
             return False
