@@ -34,6 +34,7 @@ OPTIONAL = {
     "skl2onnx",
     "skops",
     "sklearn.callback",
+    "torch",
 }
 
 

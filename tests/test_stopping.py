@@ -136,8 +136,8 @@ def test_early_stopping_restores_best_weights(solver, monkeypatch):
     assert max(scores) > scores[-1]
     # the restored weights score the best validation accuracy, not the last one
     assert len(splits) == 1
-    X_val, Y_val = splits[0][1], splits[0][3]
-    y_val = clf.classes_[np.argmax(Y_val, axis=1)]
+    held_out = splits[0][1]  # the split is drawn as row indices
+    X_val, y_val = X_DIGITS[held_out], Y_DIGITS[held_out]
     assert len(y_val) == 60
     assert clf.score(X_val, y_val) == pytest.approx(clf.best_validation_score_)
     # they are the weights reached after the best epoch

@@ -392,7 +392,7 @@ def _device_special(name):
     return None
 
 
-_OPS_BY_NAMESPACE = {}
+_OPS_BY_NAMESPACE: dict[type, ArrayAPIOps] = {}
 
 
 def ops_for(x):
