@@ -220,22 +220,25 @@ class ArrayAPIOps:
 
     def _both_arrays(self, a, b):
         """Turn a Python scalar operand into a 0-d array like the other one."""
-        if not hasattr(a, "shape"):
-            a = self.xp.asarray(_plain(a), dtype=b.dtype, device=self.device(b))
-        if not hasattr(b, "shape"):
-            b = self.xp.asarray(_plain(b), dtype=a.dtype, device=self.device(a))
+        a, b = _plain(a), _plain(b)
+        if isinstance(a, int | float):
+            a = self.xp.asarray(a, dtype=b.dtype, device=self.device(b))
+        if isinstance(b, int | float):
+            b = self.xp.asarray(b, dtype=a.dtype, device=self.device(a))
         return a, b
 
     def maximum(self, a, b, out=None):
         """Elementwise maximum; a scalar bound is a clip, with no device copy."""
-        if not hasattr(b, "shape"):
-            return self._into(self.xp.clip(a, min=_plain(b)), out)
+        b = _plain(b)
+        if isinstance(b, int | float):
+            return self._into(self.xp.clip(a, min=b), out)
         return self._into(self.xp.maximum(a, b), out)
 
     def minimum(self, a, b, out=None):
         """Elementwise minimum; a scalar bound is a clip, with no device copy."""
-        if not hasattr(b, "shape"):
-            return self._into(self.xp.clip(a, max=_plain(b)), out)
+        b = _plain(b)
+        if isinstance(b, int | float):
+            return self._into(self.xp.clip(a, max=b), out)
         return self._into(self.xp.minimum(a, b), out)
 
     def clip(self, x, low, high, out=None):
