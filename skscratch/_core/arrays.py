@@ -25,7 +25,7 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.special
 
-__all__ = ["NUMPY", "ArrayAPIOps", "ops_for"]
+__all__ = ["NUMPY", "ArrayAPIOps", "TorchOps", "ops_for"]
 
 
 @functools.cache
@@ -382,6 +382,95 @@ class ArrayAPIOps:
         return self.xp.argmax(x, axis=axis)
 
 
+def _native(name, fallback):
+    """Build a function of :class:`TorchOps`: PyTorch's ``name``, writing into ``out``.
+
+    Without ``out``, or with a Python scalar first (``1 - A``), it is the
+    generic ``fallback`` of :class:`ArrayAPIOps`.
+    """
+
+    def function(self, *args, out=None, **kwargs):
+        if out is None or not isinstance(args[0], self.torch.Tensor):
+            return fallback(self, *args, out=out, **kwargs)
+        return getattr(self.torch, name)(*map(_plain, args), out=out, **kwargs)
+
+    function.__name__ = fallback.__name__
+    return function
+
+
+class TorchOps(ArrayAPIOps):
+    """The core's operations on PyTorch tensors.
+
+    PyTorch's own functions take ``out=``, as NumPy's do: a result is
+    written where it belongs, with no temporary tensor and no copy (on a
+    GPU, one kernel where the generic form launches two).
+
+    Parameters
+    ----------
+    xp : module
+        ``array_api_compat``'s PyTorch namespace.
+    """
+
+    def __init__(self, xp):
+        super().__init__(xp)
+        self.torch = importlib.import_module("torch")
+
+    add = _native("add", ArrayAPIOps.add)
+    subtract = _native("sub", ArrayAPIOps.subtract)
+    multiply = _native("mul", ArrayAPIOps.multiply)
+    divide = _native("div", ArrayAPIOps.divide)
+    greater = _native("gt", ArrayAPIOps.greater)
+    greater_equal = _native("ge", ArrayAPIOps.greater_equal)
+    matmul = _native("matmul", ArrayAPIOps.matmul)
+    negative = _native("neg", ArrayAPIOps.negative)
+    square = _native("square", ArrayAPIOps.square)
+    sqrt = _native("sqrt", ArrayAPIOps.sqrt)
+    abs = _native("abs", ArrayAPIOps.abs)
+    sign = _native("sign", ArrayAPIOps.sign)
+    exp = _native("exp", ArrayAPIOps.exp)
+    expm1 = _native("expm1", ArrayAPIOps.expm1)
+    log = _native("log", ArrayAPIOps.log)
+    tanh = _native("tanh", ArrayAPIOps.tanh)
+    expit = _native("sigmoid", ArrayAPIOps.expit)
+    xlogy = _native("xlogy", ArrayAPIOps.xlogy)
+
+    def sum(self, x, axis=None, keepdims=False, out=None):
+        """Sum over ``axis``."""
+        if out is None or axis is None:
+            return super().sum(x, axis=axis, keepdims=keepdims, out=out)
+        return self.torch.sum(x, dim=axis, keepdim=keepdims, out=out)
+
+    def max(self, x, axis=None, keepdims=False, out=None):
+        """Maximum over ``axis``."""
+        if out is None or axis is None:
+            return super().max(x, axis=axis, keepdims=keepdims, out=out)
+        return self.torch.amax(x, dim=axis, keepdim=keepdims, out=out)
+
+    def clip(self, x, low, high, out=None):
+        """Clip ``x`` to ``[low, high]`` (Python scalars)."""
+        if out is None:
+            return super().clip(x, low, high)
+        return self.torch.clamp(x, _plain(low), _plain(high), out=out)
+
+    def maximum(self, a, b, out=None):
+        """Elementwise maximum; a scalar bound is a clamp."""
+        b = _plain(b)
+        if out is None:
+            return super().maximum(a, b)
+        if isinstance(b, int | float):
+            return self.torch.clamp(a, min=b, out=out)
+        return self.torch.maximum(a, b, out=out)
+
+    def minimum(self, a, b, out=None):
+        """Elementwise minimum; a scalar bound is a clamp."""
+        b = _plain(b)
+        if out is None:
+            return super().minimum(a, b)
+        if isinstance(b, int | float):
+            return self.torch.clamp(a, max=b, out=out)
+        return self.torch.minimum(a, b, out=out)
+
+
 #: Namespaces with their own special functions, and the module holding them.
 _SPECIAL_FUNCTIONS = {"torch": "torch.special", "cupy": "cupyx.scipy.special"}
 
@@ -417,7 +506,9 @@ def ops_for(x):
     key = type(x)
     ops = _OPS_BY_NAMESPACE.get(key)
     if ops is None:
-        ops = ArrayAPIOps(array_api_compat.array_namespace(x))
+        namespace = array_api_compat.array_namespace(x)
+        torch = array_api_compat.is_torch_namespace(namespace)
+        ops = (TorchOps if torch else ArrayAPIOps)(namespace)
         _OPS_BY_NAMESPACE[key] = ops
     return ops
 
