@@ -3,6 +3,7 @@
 from numbers import Real
 
 import numpy as np
+from sklearn import config_context
 from sklearn.base import ClassifierMixin
 from sklearn.metrics import accuracy_score
 from sklearn.preprocessing import LabelBinarizer
@@ -14,7 +15,11 @@ from sklearn.utils.multiclass import (
     type_of_target,
     unique_labels,
 )
-from sklearn.utils.validation import column_or_1d
+from sklearn.utils.validation import (
+    check_array,
+    check_consistent_length,
+    column_or_1d,
+)
 from sklearn_compat.utils.validation import validate_data
 
 from skscratch._base import BaseScratchMLP, set_init_params
@@ -69,7 +74,9 @@ def _labels_from_logits(estimator, Z):
             labels = xp.from_numpy(classes, Z, cast=False)
             return xp.take(labels, xp.argmax(Z, axis=1), axis=0)
         labels = _labels_from_logits(estimator, xp.to_numpy(Z))
-        return labels if labels.dtype.kind == "O" else xp.from_numpy(labels, Z, False)
+        if labels.dtype.kind not in "biuf":  # strings stay NumPy, as classes_
+            return labels
+        return xp.from_numpy(labels, Z, cast=False)
     if estimator._output == "softmax":
         return classes[np.argmax(Z, axis=1)]
     indicator = (Z > 0).astype(Z.dtype)
@@ -88,6 +95,24 @@ def _log_softmax(Z):
     Z -= xp.max(Z, axis=1, keepdims=True)
     Z -= xp.log(xp.sum(xp.exp(Z), axis=1, keepdims=True))
     return xp.maximum(Z, np.log(xp.finfo(Z.dtype).smallest_normal), out=Z)
+
+
+def _validated_data(estimator, X, y, reset):
+    """Validate ``X`` and the labels ``y``, as ``check_X_y`` does.
+
+    With an ``X`` of another namespace, the labels (a NumPy array here: they
+    are encoded on the host, and may be strings) are checked on their own,
+    without array API dispatch, and ``X`` in its namespace.
+    """
+    ops = input_ops(X)
+    kwargs = {"accept_sparse": ["csr", "csc"], "dtype": float_dtypes(ops)}
+    if ops.is_numpy or y is None:
+        return validate_data(estimator, X, y, multi_output=True, reset=reset, **kwargs)
+    X = validate_data(estimator, X, reset=reset, **kwargs)
+    with config_context(array_api_dispatch=False):
+        y = check_array(y, ensure_2d=False, dtype=None, input_name="y")
+        check_consistent_length(np.empty((X.shape[0], 0)), y)
+    return X, y
 
 
 def _probabilities(estimator, Z):
@@ -226,15 +251,7 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
         ``classes`` by the first ``partial_fit``; later calls check that ``y``
         holds no label the model has no output for.
         """
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse=["csr", "csc"],
-            multi_output=True,
-            dtype=float_dtypes(input_ops(X)),
-            reset=reset,
-        )
+        X, y = _validated_data(self, X, y, reset)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         _check_label_types(y)
