@@ -142,3 +142,47 @@ def test_views_of_the_flat_buffer_are_recognised(namespace, convert):
     # a view writes through to the buffer
     coefs[1][...] = convert(np.full((3, 2), -1.0))
     assert np.all(_host(theta)[6:12] == -1.0)
+
+
+# --- the estimators' host-side parts, with an X of another namespace ---------
+
+
+def _dispatch():
+    import sklearn
+
+    return sklearn.config_context(array_api_dispatch=True)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_string_labels_are_encoded_and_predicted_on_the_host():
+    from sklearn.datasets import make_classification
+
+    from skscratch import ScratchMLPClassifier
+
+    X, y = make_classification(80, 5, n_informative=3, n_classes=3, random_state=0)
+    labels = np.array(["ant", "bee", "cat"])[y]
+    reference = ScratchMLPClassifier(max_iter=5, random_state=0).fit(X, labels)
+    with _dispatch():
+        X_s = strict.asarray(X)
+        clf = ScratchMLPClassifier(max_iter=5, random_state=0).fit(X_s, labels)
+        predicted = clf.predict(X_s)
+    assert isinstance(predicted, np.ndarray) and predicted.dtype.kind == "U"
+    np.testing.assert_array_equal(predicted, reference.predict(X))
+    assert isinstance(clf.coefs_[0], type(X_s))
+
+
+def test_numpy_only_parts_say_so():
+    from sklearn.datasets import make_regression
+    from sklearn.utils import get_tags
+
+    from skscratch import ScratchMLPRegressor
+
+    X, y = make_regression(40, 3, random_state=0)
+    diagnosed = ScratchMLPRegressor(max_iter=2, record_diagnostics=True)
+    custom = ScratchMLPRegressor(activation=(np.tanh, lambda z, a: 1 - a * a))
+    assert get_tags(ScratchMLPRegressor()).array_api_support
+    assert not get_tags(diagnosed).array_api_support
+    assert not get_tags(custom).array_api_support
+    with _dispatch(), pytest.raises(ValueError, match="record_diagnostics"):
+        diagnosed.fit(strict.asarray(X), strict.asarray(y))
+    assert not hasattr(diagnosed, "coefs_")
