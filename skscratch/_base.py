@@ -115,6 +115,37 @@ class _Rollback:
             ops_for(self.theta).copyto(state["_theta"], self.theta)
 
 
+def _initial_theta(estimator, layer_units, X):
+    """Draw a new network's flat parameters for ``X``.
+
+    The weights are drawn in NumPy, as scikit-learn draws them, and then
+    moved to ``X``'s namespace and device (in its dtype).
+    """
+    hidden = hidden_activations(estimator.activation, len(layer_units) - 2)
+    # One name per weight matrix; the output layer takes the last hidden
+    # layer's (scikit-learn uses its single activation for all).
+    names = [*hidden, hidden[-1]] if hidden else [estimator.activation]
+    ops = input_ops(X)
+    dtype = numpy_dtype(ops, X.dtype)
+    rng, init = estimator._random_state, estimator.init
+    return ops.from_numpy(initial_parameters(layer_units, init, names, rng, dtype), X)
+
+
+def _clipped_logits(estimator, X):
+    """Return the fitted network's output logits for validated ``X``.
+
+    Logits beyond the float range (huge inputs or weights) are clipped to
+    a quarter of it, so that the output layer still gives probabilities.
+    """
+    coefs, intercepts = estimator.coefs_, estimator.intercepts_
+    with np.errstate(over="ignore", invalid="ignore"):
+        names = hidden_activations(estimator.activation, len(coefs) - 1)
+        Z = predict_logits(coefs, intercepts, names, X)
+    xp = ops_for(Z)
+    limit = float(xp.finfo(Z.dtype).max) / 4
+    return xp.clip(Z, -limit, limit, out=Z)
+
+
 class BaseScratchMLP(CallbackSupportMixin, HiddenLayerTransformerMixin, BaseEstimator):
     """Parameters, validation and training plumbing of the scratch MLPs.
 
@@ -229,25 +260,13 @@ class BaseScratchMLP(CallbackSupportMixin, HiddenLayerTransformerMixin, BaseEsti
         return net
 
     def _initialize(self, layer_units, X):
-        """Set up a new network for ``X`` and reset the fitted state.
-
-        The weights are drawn in NumPy, as scikit-learn draws them, and then
-        moved to ``X``'s namespace and device (in its dtype).
-        """
+        """Set up a new network for ``X`` and reset the fitted state."""
         self.n_iter_ = 0
         self.t_ = 0
         self.n_layers_ = len(layer_units)
         self.n_outputs_ = layer_units[-1]
         self.out_activation_ = output_activation(self)
-        hidden = hidden_activations(self.activation, len(layer_units) - 2)
-        # One name per weight matrix; the output layer takes the last hidden
-        # layer's (scikit-learn uses its single activation for all).
-        names = [*hidden, hidden[-1]] if hidden else [self.activation]
-        ops = input_ops(X)
-        dtype = numpy_dtype(ops, X.dtype)
-        rng = self._random_state
-        theta = initial_parameters(layer_units, self.init, names, rng, dtype)
-        self._theta = ops.from_numpy(theta, X)
+        self._theta = _initial_theta(self, layer_units, X)
         self.coefs_, self.intercepts_ = split_flat(self._theta, layer_units)
         start_curves(self)
         reset_record(self)
@@ -392,24 +411,11 @@ class BaseScratchMLP(CallbackSupportMixin, HiddenLayerTransformerMixin, BaseEsti
 
     # ------------------------------------------------------------ prediction
     def _raw_predict(self, X):
-        """Output logits of the fitted network for validated ``X``.
-
-        Logits beyond the float range (huge inputs or weights) are clipped to
-        a quarter of it, so that the output layer still gives probabilities.
-        """
-        with np.errstate(over="ignore", invalid="ignore"):
-            names = hidden_activations(self.activation, len(self.coefs_) - 1)
-            Z = predict_logits(self.coefs_, self.intercepts_, names, X)
-        xp = ops_for(Z)
-        limit = float(xp.finfo(Z.dtype).max) / 4
-        return xp.clip(Z, -limit, limit, out=Z)
+        """Output logits of the fitted network for validated ``X``."""
+        return _clipped_logits(self, X)
 
     def _logits(self, X, method):
-        """Validate ``X`` against the fit and return the output logits.
-
-        ``method`` names the public method asking, for the error raised when
-        ``X`` is not in the namespace and on the device of the fit.
-        """
+        """Validate ``X`` (the input of ``method``); return the output logits."""
         check_is_fitted(self, ["coefs_", "intercepts_"])
         check_same_namespace(self, X, method)
         return self._raw_predict(validated_input(self, X))

@@ -55,10 +55,11 @@ def _check_partial_fit_classes(estimator, y, classes):
     if first_call and classes is None and not _is_multilabel(y):
         raise ValueError("classes must be passed on the first call to partial_fit.")
     if classes is not None and not first_call:
-        if not np.array_equal(np.unique(classes), np.unique(estimator.classes_)):
+        known = estimator._label_binarizer.classes_
+        if not np.array_equal(np.unique(classes), np.unique(known)):
             raise ValueError(
                 f"`classes={classes!r}` is not the same as on last call to "
-                f"partial_fit, was: {estimator.classes_!r}"
+                f"partial_fit, was: {known!r}"
             )
 
 
@@ -68,7 +69,7 @@ def _labels_from_logits(estimator, Z):
     Logits of another namespace give labels there, on their device; the
     argmax is taken there too when the labels are numbers.
     """
-    xp, classes = ops_for(Z), estimator.classes_
+    xp, classes = ops_for(Z), estimator._label_binarizer.classes_
     if not xp.is_numpy:
         if estimator._output == "softmax" and classes.dtype.kind in "biuf":
             labels = xp.from_numpy(classes, Z, cast=False)
@@ -95,6 +96,20 @@ def _log_softmax(Z):
     Z -= xp.max(Z, axis=1, keepdims=True)
     Z -= xp.log(xp.sum(xp.exp(Z), axis=1, keepdims=True))
     return xp.maximum(Z, np.log(xp.finfo(Z.dtype).smallest_normal), out=Z)
+
+
+def _learn_classes(estimator, label_binarizer, X):
+    """Keep the fitted label encoder, and ``classes_`` where ``X`` lives.
+
+    The encoder (and its NumPy ``classes_``) works on the host; the public
+    ``classes_`` of numeric labels is in ``X``'s namespace and on its
+    device, as scikit-learn's array-API classifiers keep it.
+    """
+    estimator._label_binarizer, classes = label_binarizer, label_binarizer.classes_
+    ops = input_ops(X)
+    if not ops.is_numpy and classes.dtype.kind in "biuf":
+        classes = ops.from_numpy(classes, X, cast=False)
+    estimator.classes_ = classes
 
 
 def _validated_data(estimator, X, y, reset):
@@ -258,13 +273,12 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
         check_classification_targets(y)
         if incremental and not hasattr(self, "classes_"):
             lb = LabelBinarizer().fit(y if _is_multilabel(y) else classes)
-            self._label_binarizer, self.classes_ = lb, lb.classes_
+            _learn_classes(self, lb, X)
             self._check_labels_known(y, incremental)
         elif not hasattr(self, "classes_") or not (self.warm_start or incremental):
             # One class is accepted, as scikit-learn does: the model then
             # predicts that class everywhere.
-            lb = LabelBinarizer().fit(y)
-            self._label_binarizer, self.classes_ = lb, lb.classes_
+            _learn_classes(self, LabelBinarizer().fit(y), X)
         else:
             self._check_labels_known(y, incremental)
         Y = self._label_binarizer.transform(y)
@@ -272,18 +286,18 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
 
     def _check_labels_known(self, y, incremental):
         """Refuse labels the fitted model has no output for."""
-        classes = unique_labels(y)
+        classes, known = unique_labels(y), self._label_binarizer.classes_
         if self.warm_start and not incremental:
-            if set(classes) != set(self.classes_):
+            if set(classes) != set(known):
                 raise ValueError(
                     "warm_start can only be used where `y` has the same "
                     "classes as in the previous call to fit. Previously "
-                    f"got {self.classes_}, `y` has {classes}"
+                    f"got {known}, `y` has {classes}"
                 )
-        elif len(np.setdiff1d(classes, self.classes_)):
+        elif len(np.setdiff1d(classes, known)):
             raise ValueError(
                 "`y` has classes not in `self.classes_`. "
-                f"`self.classes_` has {self.classes_}. 'y' has {classes}."
+                f"`self.classes_` has {known}. 'y' has {classes}."
             )
 
     def _weight_classes(self, Y, sample_weight, reuse):
@@ -304,12 +318,13 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
         if y.ndim > 1:  # multilabel: one weighting per output
             weights = compute_sample_weight(self.class_weight, y)
         else:
-            index = np.searchsorted(self.classes_, y)
+            known = self._label_binarizer.classes_
+            index = np.searchsorted(known, y)
             if not reuse or not hasattr(self, "_class_weights"):
                 # kept as a tuple: the fitted arrays are in X's namespace
                 self._class_weights = tuple(
                     _class_weights(
-                        self.class_weight, self.classes_, y, index, sample_weight
+                        self.class_weight, known, y, index, sample_weight
                     ).tolist()
                 )
             weights = np.asarray(self._class_weights)[index]

@@ -106,7 +106,7 @@ def validation_scorer(estimator):
             log_loss,
             greater_is_better=False,
             response_method="predict_proba",
-            labels=estimator.classes_,
+            labels=estimator._label_binarizer.classes_,
         )
     return check_scoring(estimator, scoring=estimator.scoring)
 

@@ -3,6 +3,7 @@
 from numbers import Real
 
 import numpy as np
+from sklearn import config_context
 from sklearn.base import RegressorMixin
 from sklearn.metrics import r2_score
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -16,7 +17,7 @@ from skscratch._core.arrays import ops_for
 from skscratch._core.losses import OUTPUTS, evaluate_loss
 from skscratch._docs import fill_doc
 from skscratch._losses import output_parameter
-from skscratch._namespace import float_dtypes, input_ops
+from skscratch._namespace import float_dtypes, input_ops, to_host
 from skscratch._validation import stochastic_solver
 
 #: loss -> its output layer in :data:`skscratch._core.losses.OUTPUTS`.
@@ -176,6 +177,7 @@ class ScratchMLPRegressor(RegressorMixin, BaseScratchMLP):
             dtype=float_dtypes(input_ops(X)),
             reset=reset,
         )
+        y = to_host(y)  # the targets are NumPy, whatever the namespace of X
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         if self.loss == "poisson" and np.any(y < 0):
@@ -241,6 +243,33 @@ class ScratchMLPRegressor(RegressorMixin, BaseScratchMLP):
             The predicted values.
         """
         return self._predictions(self._logits(X, "predict"))
+
+    def score(self, X, y, sample_weight=None):
+        """Return the coefficient of determination :math:`R^2` of the prediction.
+
+        As scikit-learn's regressors score. For an ``X`` of another array
+        namespace, :math:`R^2` is computed on the host (the predictions are
+        copied there), so that it is the same float on every release.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Test samples.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            True values for ``X``.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        score : float
+            :math:`R^2` of ``self.predict(X)`` against ``y``.
+        """
+        if input_ops(X).is_numpy:
+            return super().score(X, y, sample_weight)
+        predicted, weights = to_host(self.predict(X)), to_host(sample_weight)
+        with config_context(array_api_dispatch=False):
+            return float(r2_score(to_host(y), predicted, sample_weight=weights))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -227,24 +227,41 @@ class ArrayAPIOps:
             b = self.xp.asarray(b, dtype=a.dtype, device=self.device(a))
         return a, b
 
+    def _clip(self, x, low=None, high=None):
+        """Clip ``x`` to Python scalar bounds.
+
+        A namespace older than ``clip`` (the 2023.12 standard) uses ``where``.
+        """
+        xp = self.xp
+        if hasattr(xp, "clip"):
+            return xp.clip(x, min=low, max=high)
+        if low is not None:
+            x = xp.where(x < low, xp.asarray(low, dtype=x.dtype), x)
+        if high is not None:
+            x = xp.where(x > high, xp.asarray(high, dtype=x.dtype), x)
+        return x
+
     def maximum(self, a, b, out=None):
         """Elementwise maximum; a scalar bound is a clip, with no device copy."""
         b = _plain(b)
         if isinstance(b, int | float):
-            return self._into(self.xp.clip(a, min=b), out)
+            return self._into(self._clip(a, low=b), out)
+        if not hasattr(self.xp, "maximum"):  # older than the 2023.12 standard
+            return self._into(self.xp.where(a >= b, a, b), out)
         return self._into(self.xp.maximum(a, b), out)
 
     def minimum(self, a, b, out=None):
         """Elementwise minimum; a scalar bound is a clip, with no device copy."""
         b = _plain(b)
         if isinstance(b, int | float):
-            return self._into(self.xp.clip(a, max=b), out)
+            return self._into(self._clip(a, high=b), out)
+        if not hasattr(self.xp, "minimum"):  # older than the 2023.12 standard
+            return self._into(self.xp.where(a <= b, a, b), out)
         return self._into(self.xp.minimum(a, b), out)
 
     def clip(self, x, low, high, out=None):
         """Clip ``x`` to ``[low, high]`` (Python scalars)."""
-        low, high = _plain(low), _plain(high)
-        return self._into(self.xp.clip(x, min=low, max=high), out)
+        return self._into(self._clip(x, _plain(low), _plain(high)), out)
 
     def logaddexp(self, a, b, out=None):
         r"""Return :math:`\log(e^a + e^b)`, elementwise."""
@@ -287,6 +304,8 @@ class ArrayAPIOps:
 
     def dot(self, a, b):
         """Inner product of two vectors, a 0-d array."""
+        if not hasattr(self.xp, "vecdot"):  # older than the 2022.12 standard
+            return self.xp.sum(a * b)
         return self.xp.vecdot(a, b)
 
     def reshape(self, x, shape):
@@ -294,7 +313,14 @@ class ArrayAPIOps:
         return self.xp.reshape(x, shape)
 
     def take(self, X, indices, axis=0, out=None):
-        """Gather the rows ``indices`` (an array of this namespace) of ``X``."""
+        """Gather the rows ``indices`` (an array of this namespace) of ``X``.
+
+        A namespace older than ``take`` (the 2022.12 standard) gathers on
+        the host.
+        """
+        if not hasattr(self.xp, "take"):
+            host = np.take(self.to_numpy(X), self.to_numpy(indices), axis=axis)
+            return self._into(self.from_numpy(host, X, cast=False), out)
         return self._into(self.xp.take(X, indices, axis=axis), out)
 
     def copyto(self, dst, src):
