@@ -460,6 +460,16 @@ class TorchOps(ArrayAPIOps):
     expit = _native("sigmoid", ArrayAPIOps.expit)
     xlogy = _native("xlogy", ArrayAPIOps.xlogy)
 
+    def dot(self, a, b):
+        """Inner product of two vectors, a 0-d tensor (one kernel)."""
+        return self.torch.dot(a, b)
+
+    def take(self, X, indices, axis=0, out=None):
+        """Gather the rows ``indices`` of ``X``, straight into ``out``."""
+        if out is None:
+            return self.torch.index_select(X, axis, indices)
+        return self.torch.index_select(X, axis, indices, out=out)
+
     def sum(self, x, axis=None, keepdims=False, out=None):
         """Sum over ``axis``."""
         if out is None or axis is None:
