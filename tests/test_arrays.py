@@ -1,5 +1,7 @@
 """The core's named array operations agree in NumPy, PyTorch and array-api-strict."""
 
+import sys
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -186,3 +188,16 @@ def test_numpy_only_parts_say_so():
     with _dispatch(), pytest.raises(ValueError, match="record_diagnostics"):
         diagnosed.fit(strict.asarray(X), strict.asarray(y))
     assert not hasattr(diagnosed, "coefs_")
+
+
+def test_other_namespaces_without_array_api_compat_say_what_to_install(monkeypatch):
+    class Foreign:
+        """An array of a namespace nobody has seen yet."""
+
+        def __array_namespace__(self, api_version=None):
+            return None
+
+    monkeypatch.setitem(sys.modules, "array_api_compat", None)
+    with pytest.raises(ImportError, match=r"skscratch\[array-api\]"):
+        ops_for(Foreign())
+    assert ops_for(A) is NUMPY  # NumPy never needs it

@@ -20,7 +20,6 @@ import functools
 import importlib
 import math
 
-import array_api_compat
 import numpy as np
 import scipy.sparse as sp
 import scipy.special
@@ -333,7 +332,7 @@ class ArrayAPIOps:
 
     def device(self, x):
         """Return the device ``x`` lives on."""
-        return array_api_compat.device(x)
+        return _compat().device(x)
 
     def empty(self, shape, like, dtype=None):
         """Return an uninitialised array on ``like``'s device, in its dtype."""
@@ -511,6 +510,21 @@ class TorchOps(ArrayAPIOps):
 _SPECIAL_FUNCTIONS = {"torch": "torch.special", "cupy": "cupyx.scipy.special"}
 
 
+def _compat():
+    """Return ``array_api_compat``, which arrays of other namespaces need.
+
+    It is imported only when such an array arrives (it is the optional
+    ``array-api`` extra), so NumPy users never load it.
+    """
+    try:
+        return importlib.import_module("array_api_compat")
+    except ImportError as exc:
+        raise ImportError(
+            "arrays of a namespace other than NumPy need array-api-compat: "
+            'pip install "skscratch[array-api]" (or array-api-compat)'
+        ) from exc
+
+
 @functools.cache
 def _device_special(name):
     """Return the special-function module of a namespace that has one, or None."""
@@ -542,8 +556,9 @@ def ops_for(x):
     key = type(x)
     ops = _OPS_BY_NAMESPACE.get(key)
     if ops is None:
-        namespace = array_api_compat.array_namespace(x)
-        torch = array_api_compat.is_torch_namespace(namespace)
+        compat = _compat()
+        namespace = compat.array_namespace(x)
+        torch = compat.is_torch_namespace(namespace)
         ops = (TorchOps if torch else ArrayAPIOps)(namespace)
         _OPS_BY_NAMESPACE[key] = ops
     return ops
