@@ -13,6 +13,17 @@ torch = pytest.importorskip("torch")
 SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_gpu.py"
 
 
+@pytest.fixture(autouse=True)
+def _one_torch_thread():
+    """PyTorch's own thread pool, which the BLAS limit does not reach: with a
+    second thread on a busy two-core machine, each tiny step waits many times
+    longer than it computes."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 def _load():
     spec = importlib.util.spec_from_file_location("bench_gpu", SCRIPT)
     module = importlib.util.module_from_spec(spec)
