@@ -111,6 +111,7 @@ class Backend:
 
 def _torch_backend(device):
     """Return the PyTorch backend on ``device``; skip when it is unavailable."""
+    pytest.importorskip("array_api_compat")
     torch = pytest.importorskip("torch")
     if device == "cuda" and not torch.cuda.is_available():
         pytest.skip("PyTorch sees no CUDA device")
@@ -120,6 +121,7 @@ def _torch_backend(device):
 
 def _strict_backend():
     """Return the array-api-strict backend; skip when it is not installed."""
+    pytest.importorskip("array_api_compat")
     strict = pytest.importorskip("array_api_strict")
     return Backend("array_api_strict", strict, None, CPU_RTOL)
 
