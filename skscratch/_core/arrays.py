@@ -18,7 +18,6 @@ Python scalars may stand in for either operand of the arithmetic functions.
 
 import functools
 import importlib
-import math
 
 import numpy as np
 import scipy.sparse as sp
@@ -562,8 +561,3 @@ def ops_for(x):
         ops = (TorchOps if torch else ArrayAPIOps)(namespace)
         _OPS_BY_NAMESPACE[key] = ops
     return ops
-
-
-def is_finite(value):
-    """Return whether a scalar (a float or a 0-d array) is finite."""
-    return math.isfinite(float(value))
